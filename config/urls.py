@@ -1,0 +1,12 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from members import views as member_views
+
+urlpatterns = [
+    path("", member_views.home, name="home"),
+    path("accounts/", include("allauth.urls")),
+    path("members/", include("members.urls")),
+    path("org/", include("sectors.urls")),
+    path("admin/", admin.site.urls),
+]

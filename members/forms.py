@@ -1,0 +1,140 @@
+from allauth.account.forms import LoginForm as AllauthLoginForm
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from members.models import Honour, Member, Person
+from sectors.models import Committee, SectorGroup, Term
+
+
+class StyledFormMixin:
+    """Bootstrap classes on every widget, and aria-invalid on fields with errors."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select | forms.SelectMultiple):
+                css = "form-select"
+            else:
+                css = "form-control"
+            widget.attrs.setdefault("class", css)
+
+    def full_clean(self):
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                attrs = self.fields[name].widget.attrs
+                attrs["class"] = attrs.get("class", "") + " is-invalid"
+                attrs["aria-invalid"] = "true"
+                attrs["aria-describedby"] = f"{self.auto_id % self.add_prefix(name)}_errors"
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class LoginForm(StyledFormMixin, AllauthLoginForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["login"].label = _("用户名或手机号")
+        self.fields["login"].widget.attrs["placeholder"] = _("用户名或手机号")
+        self.fields["login"].widget.attrs["autocomplete"] = "username"
+
+
+class PersonForm(StyledFormMixin, forms.ModelForm):
+    class Meta:
+        model = Person
+        fields = [
+            "name",
+            "gender",
+            "ethnicity",
+            "birth_date",
+            "party",
+            "workplace",
+            "title",
+            "mobile",
+            "email",
+        ]
+        widgets = {"birth_date": DateInput()}
+
+    def clean_mobile(self):
+        mobile = self.cleaned_data["mobile"].strip()
+        if mobile and Person.objects.filter(mobile=mobile).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(_("该手机号码已属于另一位人员"))
+        return mobile
+
+
+class SeatForm(StyledFormMixin, forms.ModelForm):
+    """A seat in a given term; sector, group and committee choices come from that term."""
+
+    class Meta:
+        model = Member
+        fields = [
+            "number",
+            "sector",
+            "group",
+            "committees",
+            "is_standing",
+            "joined_on",
+            "join_kind",
+        ]
+        widgets = {"joined_on": DateInput(), "committees": forms.CheckboxSelectMultiple}
+
+    def __init__(self, *args, term: Term, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.term = term
+        self.fields["sector"].queryset = term.sectors.all()
+        self.fields["group"].queryset = SectorGroup.objects.filter(term=term)
+        self.fields["committees"].queryset = Committee.objects.filter(term=term)
+        self.fields["committees"].widget.attrs["class"] = "list-unstyled"
+
+    def clean_number(self):
+        number = self.cleaned_data["number"].strip()
+        if (
+            Member.objects.filter(term=self.term, number=number)
+            .exclude(pk=self.instance.pk)
+            .exists()
+        ):
+            raise forms.ValidationError(
+                _("本届已有编号为 %(number)s 的委员"), params={"number": number}
+            )
+        return number
+
+
+class LeaveForm(StyledFormMixin, forms.Form):
+    left_on = forms.DateField(label=_("离任日期"), widget=DateInput())
+    reason = forms.ChoiceField(label=_("离任原因"), choices=Member.LeftReason.choices)
+
+    def __init__(self, *args, member: Member, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.member = member
+
+    def clean_left_on(self):
+        left_on = self.cleaned_data["left_on"]
+        if left_on < self.member.joined_on:
+            raise forms.ValidationError(_("离任日期不能早于任职日期"))
+        return left_on
+
+
+class HonourForm(StyledFormMixin, forms.ModelForm):
+    class Meta:
+        model = Honour
+        fields = ["title", "level", "awarded_on"]
+        widgets = {"awarded_on": DateInput()}
+
+
+class CarryOverForm(StyledFormMixin, forms.Form):
+    to_term = forms.ModelChoiceField(label=_("新一届"), queryset=Term.objects.none())
+    starts_on = forms.DateField(label=_("新一届任职日期"), widget=DateInput())
+
+    def __init__(self, *args, from_term: Term, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.from_term = from_term
+        self.fields["to_term"].queryset = Term.objects.filter(body_id=from_term.body_id).exclude(
+            pk=from_term.pk
+        )

@@ -1,0 +1,187 @@
+"""Writes on people, seats, honours, accounts and notices. Keyword-only, atomic,
+and each one tells simple_history who made the change."""
+
+import datetime
+from collections.abc import Iterable
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from members.models import ExportLog, Honour, Member, Notice, Person
+from sectors.models import SectorGroup, Term
+
+
+def _saved(instance, by):
+    instance._history_user = by
+    return instance
+
+
+@transaction.atomic
+def member_create(*, by, term: Term, person: Person, seat: dict, committees=()) -> Member:
+    """A new seat in `term` for `person` (saved here if new)."""
+    _saved(person, by).save()
+    member = _saved(Member(person=person, term=term, **seat), by)
+    member.full_clean()
+    member.save()
+    member.committees.set(committees)
+    return member
+
+
+@transaction.atomic
+def member_update(
+    *, by, member: Member, person_fields: dict, seat_fields: dict, committees=None
+) -> Member:
+    person = member.person
+    for name, value in person_fields.items():
+        setattr(person, name, value)
+    _saved(person, by).save()
+    for name, value in seat_fields.items():
+        setattr(member, name, value)
+    _saved(member, by).save()
+    if committees is not None:
+        member.committees.set(committees)
+    return member
+
+
+@transaction.atomic
+def member_leave(*, by, member: Member, left_on: datetime.date, reason: str) -> Member:
+    """The member leaves (免去/辞去/届满/去世): gone from current lists, every record kept."""
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    if member.left_on is not None:
+        return member
+    member.left_on = left_on
+    member.left_reason = reason
+    _saved(member, by).save(update_fields=["left_on", "left_reason"])
+    # A convenor or liaison who leaves no longer runs the group.
+    SectorGroup.objects.filter(convenor=member).update(convenor=None)
+    SectorGroup.objects.filter(liaison=member).update(liaison=None)
+    return member
+
+
+@transaction.atomic
+def member_reinstate(*, by, member: Member) -> Member:
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    member.left_on = None
+    member.left_reason = ""
+    _saved(member, by).save(update_fields=["left_on", "left_reason"])
+    return member
+
+
+@transaction.atomic
+def term_carry_over(
+    *, by, from_term: Term, to_term: Term, continuing: Iterable[Member], starts_on: datetime.date
+) -> int:
+    """换届: the chosen members of `from_term` get a seat in `to_term` with the same
+    number, sector and group (matched by name in the new term); everyone else in
+    `from_term` still sitting leaves with 届满. Returns the number of seats created."""
+    if from_term.pk == to_term.pk or from_term.body_id != to_term.body_id:
+        raise ValueError("换届只能在同一政协的两届之间进行")
+    continuing = list(continuing)
+    sectors = {s.name: s for s in to_term.sectors.all()}
+    groups = {g.name: g for g in to_term.sector_groups.all()}
+    committees = {c.name: c for c in to_term.committees.all()}
+    already = set(to_term.members.values_list("person_id", flat=True))
+    created = 0
+    for old in (
+        Member.objects.filter(pk__in=[m.pk for m in continuing])
+        .select_related("sector", "group")
+        .prefetch_related("committees")
+    ):
+        if old.person_id in already:
+            continue
+        sector = sectors.get(old.sector.name)
+        if sector is None:
+            sector = to_term.sectors.create(name=old.sector.name, order=old.sector.order)
+            sectors[sector.name] = sector
+        group = groups.get(old.group.name) if old.group else None
+        new = _saved(
+            Member(
+                person_id=old.person_id,
+                term=to_term,
+                number=old.number,
+                sector=sector,
+                group=group,
+                is_standing=False,
+                joined_on=starts_on,
+                join_kind=Member.JoinKind.INITIAL,
+            ),
+            by,
+        )
+        new.save()
+        new.committees.set(
+            [committees[c.name] for c in old.committees.all() if c.name in committees]
+        )
+        created += 1
+    for old in from_term.members.filter(left_on__isnull=True):
+        member_leave(
+            by=by,
+            member=old,
+            left_on=starts_on - datetime.timedelta(days=1),
+            reason=Member.LeftReason.TERM_ENDED,
+        )
+    return created
+
+
+def honour_add(*, by, person: Person, title: str, level: str, awarded_on: datetime.date) -> Honour:
+    return Honour.objects.create(person=person, title=title, level=level, awarded_on=awarded_on)
+
+
+def accounts_create(*, by, members: QuerySet) -> list[Person]:
+    """Give every chosen member's person a login with no usable password yet; staff
+    then hand each one a set-password link. Usernames are the mobile number when
+    there is one (what members remember), otherwise the member number."""
+    user_model = get_user_model()
+    created = []
+    for member in members.select_related("person", "term__body").filter(person__user__isnull=True):
+        person = member.person
+        base = person.mobile or f"m{member.term.body_id}-{member.term.number}-{member.number}"
+        username = base
+        suffix = 1
+        while user_model.objects.filter(username=username).exists():
+            suffix += 1
+            username = f"{base}-{suffix}"
+        with transaction.atomic():
+            user = user_model(username=username, email=person.email)
+            user.set_unusable_password()
+            user.save()
+            person.user = user
+            _saved(person, by).save(update_fields=["user"])
+        created.append(person)
+    return created
+
+
+def notice_send(
+    *, persons: Iterable[Person] | QuerySet, key: str, title: str, text: str = "", url: str = ""
+) -> int:
+    """Send one notice to each person, at most once per (person, key): a retried
+    task with the same key sends nothing twice. Returns how many were new."""
+    person_ids = (
+        list(persons.values_list("pk", flat=True))
+        if isinstance(persons, QuerySet)
+        else [p.pk for p in persons]
+    )
+    existing = set(
+        Notice.objects.filter(key=key, person_id__in=person_ids).values_list("person_id", flat=True)
+    )
+    now = timezone.now()
+    new = [
+        Notice(person_id=pid, key=key, title=title, text=text, url=url, created_at=now)
+        for pid in dict.fromkeys(person_ids)
+        if pid not in existing
+    ]
+    # ignore_conflicts: a concurrent send of the same key loses the race quietly.
+    Notice.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
+    return len(new)
+
+
+def notice_mark_read(*, user, notice_ids=None) -> int:
+    qs = Notice.objects.for_user(user).unread()
+    if notice_ids is not None:
+        qs = qs.filter(pk__in=notice_ids)
+    return qs.update(read_at=timezone.now())
+
+
+def export_log_record(*, user, what: str, rows: int, filters: str = "") -> ExportLog:
+    return ExportLog.objects.create(user=user, what=what, rows=rows, filters=filters[:500])

@@ -1,0 +1,218 @@
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from members.models import Member, Notice
+from members.services import notice_send
+from tests import factories as f
+
+
+@pytest.fixture
+def login(client):
+    def _login(user):
+        client.force_login(user)
+        return client
+
+    return _login
+
+
+def test_home_renders_for_every_role(world, login):
+    for user in (
+        world.member.person.user,
+        world.convenor.person.user,
+        world.staff,
+        world.leader,
+        world.admin,
+    ):
+        response = login(user).get(reverse("home"))
+        assert response.status_code == 200
+
+
+def test_anonymous_is_sent_to_login(client, world):
+    response = client.get(reverse("members:list"))
+    assert response.status_code == 302
+    assert reverse("account_login") in response["Location"]
+
+
+def test_member_sees_directory_with_phones_only_in_own_group(world, login):
+    client = login(world.member.person.user)
+    response = client.get(reverse("members:list"))
+    html = response.content.decode()
+    assert world.colleague.person.name in html
+    assert world.colleague.person.mobile in html
+    assert world.other_member.person.name in html
+    assert world.other_member.person.mobile not in html
+    assert world.outsider_member.person.name not in html
+
+
+def test_staff_sees_every_phone_of_their_body(world, login):
+    html = login(world.staff).get(reverse("members:list")).content.decode()
+    assert world.other_member.person.mobile in html
+    assert world.outsider_member.person.name not in html
+
+
+def test_staff_of_another_body_cannot_open_a_member(world, login):
+    response = login(world.other_staff).get(reverse("members:detail", args=[world.member.pk]))
+    assert response.status_code == 404
+
+
+def test_member_detail_hides_private_fields_from_colleagues_outside_group(world, login):
+    world.other_member.person.birth_date = datetime.date(1970, 5, 6)
+    world.other_member.person.save()
+    html = (
+        login(world.member.person.user)
+        .get(reverse("members:detail", args=[world.other_member.pk]))
+        .content.decode()
+    )
+    assert world.other_member.person.name in html
+    assert "1970年5月6日" not in html
+    assert world.other_member.person.mobile not in html
+
+
+def test_convenor_sees_full_record_of_group_member(world, login):
+    world.colleague.person.birth_date = datetime.date(1971, 2, 3)
+    world.colleague.person.save()
+    html = (
+        login(world.convenor.person.user)
+        .get(reverse("members:detail", args=[world.colleague.pk]))
+        .content.decode()
+    )
+    assert "1971年2月3日" in html
+
+
+def test_leadership_cannot_edit(world, login):
+    response = login(world.leader).get(reverse("members:edit", args=[world.member.pk]))
+    assert response.status_code == 403
+
+
+def test_list_filters(world, login):
+    client = login(world.staff)
+    html = client.get(reverse("members:list"), {"group": world.other_group.pk}).content.decode()
+    assert world.other_member.person.name in html
+    assert world.member.person.name not in html
+    html = client.get(reverse("members:list"), {"q": world.colleague.number}).content.decode()
+    assert world.colleague.person.name in html
+    assert world.member.person.name not in html
+
+
+def test_member_who_left_disappears_from_current_list_but_keeps_record(world, login):
+    client = login(world.staff)
+    response = client.post(
+        reverse("members:leave", args=[world.colleague.pk]),
+        {"left_on": "2025-06-30", "reason": "resigned"},
+    )
+    assert response.status_code == 302
+    world.colleague.refresh_from_db()
+    assert world.colleague.left_reason == Member.LeftReason.RESIGNED
+    client.get(response["Location"])  # shows (and so consumes) the confirmation message
+    html = client.get(reverse("members:list")).content.decode()
+    assert world.colleague.person.name not in html
+    html = client.get(reverse("members:list"), {"status": "left"}).content.decode()
+    assert world.colleague.person.name in html
+    assert client.get(reverse("members:detail", args=[world.colleague.pk])).status_code == 200
+
+
+def test_leave_form_refuses_a_date_before_joining(world, login):
+    response = login(world.staff).post(
+        reverse("members:leave", args=[world.colleague.pk]),
+        {"left_on": "2000-01-01", "reason": "resigned"},
+    )
+    assert response.status_code == 200
+    assert "离任日期不能早于任职日期" in response.content.decode()
+    world.colleague.refresh_from_db()
+    assert world.colleague.left_on is None
+
+
+def test_staff_creates_a_member_and_history_records_who(world, login):
+    client = login(world.staff)
+    response = client.post(
+        reverse("members:create", args=[world.term.pk]),
+        {
+            "p-name": "新委员",
+            "p-gender": "f",
+            "p-ethnicity": "汉族",
+            "p-party": "cdl",
+            "p-mobile": "13700001111",
+            "s-number": "9001",
+            "s-sector": world.sector.pk,
+            "s-joined_on": "2024-01-10",
+            "s-join_kind": "by_election",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()
+    member = Member.objects.get(term=world.term, number="9001")
+    assert member.person.name == "新委员"
+    assert member.history.first().history_user == world.staff
+    html = client.get(reverse("members:detail", args=[member.pk])).content.decode()
+    assert "变更记录" in html
+
+
+def test_create_refuses_bad_phone_and_duplicate_number(world, login):
+    response = login(world.staff).post(
+        reverse("members:create", args=[world.term.pk]),
+        {
+            "p-name": "新委员",
+            "p-gender": "f",
+            "p-ethnicity": "汉族",
+            "p-party": "cdl",
+            "p-mobile": "12345",
+            "s-number": world.member.number,
+            "s-sector": world.sector.pk,
+            "s-joined_on": "2024-01-10",
+            "s-join_kind": "by_election",
+        },
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "手机号码应为以1开头的11位数字" in html
+    assert "本届已有编号为" in html
+
+
+def test_notice_centre_counts_and_marks_read(world, login):
+    person = world.member.person
+    assert notice_send(persons=[person], key="k1", title="活动提醒") == 1
+    assert (
+        notice_send(persons=[person], key="k1", title="活动提醒") == 0
+    )  # a retried task sends nothing twice
+    client = login(person.user)
+    html = client.get(reverse("members:notices")).content.decode()
+    assert "活动提醒" in html
+    assert 'data-testid="unread-count"' in html
+    notice = Notice.objects.get(person=person)
+    client.post(reverse("members:notice_read", args=[notice.pk]))
+    notice.refresh_from_db()
+    assert notice.read_at is not None
+
+
+def test_member_cannot_read_someone_elses_notice(world, login):
+    notice_send(persons=[world.colleague.person], key="k2", title="私信")
+    notice = Notice.objects.get(person=world.colleague.person)
+    response = login(world.member.person.user).post(
+        reverse("members:notice_read", args=[notice.pk])
+    )
+    assert response.status_code == 404
+
+
+def _queries_for(client, url, params=None):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url, params or {}).status_code == 200
+    return len(ctx)
+
+
+@pytest.mark.parametrize("role", ["staff", "member"])
+def test_member_list_query_count_does_not_grow(world, login, role, django_assert_max_num_queries):
+    user = world.staff if role == "staff" else world.member.person.user
+    client = login(user)
+    url = reverse("members:list")
+    before = _queries_for(client, url)
+    for _ in range(30):
+        f.MemberFactory(term=world.term, sector=world.sector, group=world.group)
+    # session, user, roles, seats, bodies, term, count, page of members (+ committees
+    # for staff), unread notices, person, sectors, groups, committees, session save
+    with django_assert_max_num_queries(17):
+        assert client.get(url).status_code == 200
+    assert _queries_for(client, url) == before
