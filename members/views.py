@@ -7,7 +7,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from members import services
 from members.accounts import set_password_link
@@ -16,10 +16,9 @@ from members.models import Member, Notice, Person
 from members.permissions import (
     can_see_full_record,
     can_see_phone,
+    get_body_for_user,
     get_member_for_user,
     managed_body_ids,
-    readable_body_ids,
-    require_write,
     viewer_for,
 )
 from members.selectors import FILTER_PARAMS, bodies_for_directory, member_filter, term_for_listing
@@ -29,6 +28,7 @@ PAGE_SIZE = 50
 
 
 @login_required
+@require_safe
 def home(request):
     viewer = viewer_for(request.user)
     seats = (
@@ -55,6 +55,7 @@ def home(request):
 
 
 @login_required
+@require_safe
 def member_list(request):
     viewer = viewer_for(request.user)
     term = term_for_listing(request.user, request.GET)
@@ -95,6 +96,7 @@ def member_list(request):
 
 
 @login_required
+@require_safe
 def member_detail(request, pk):
     viewer = viewer_for(request.user)
     member = get_member_for_user(request.user, pk)
@@ -153,9 +155,9 @@ def _field_label(record, name):
 
 def _term_for_write(user, term_id) -> Term:
     term = Term.objects.select_related("body").filter(pk=term_id).first()
-    if term is None or term.body_id not in (readable_body_ids(user) | managed_body_ids(user)):
+    if term is None:
         raise Http404
-    require_write(viewer_for(user), term.body_id)
+    get_body_for_user(user, term.body_id, write=True)
     return term
 
 
@@ -300,6 +302,7 @@ def accounts(request):
 
 
 @login_required
+@require_safe
 def notice_list(request):
     notices = Notice.objects.for_user(request.user)
     page = Paginator(notices, 30).get_page(request.GET.get("page"))

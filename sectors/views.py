@@ -1,5 +1,5 @@
 """The organisation pages: staff keep terms, plenary sessions, sectors, sector
-groups, committees and member homes; leadership reads them."""
+groups, committees and member homes; leadership and the body's members read them."""
 
 from dataclasses import dataclass
 
@@ -10,9 +10,10 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
-from members.permissions import get_body_for_user, readable_body_ids, viewer_for
+from members.permissions import get_body_for_user, viewer_for
+from members.selectors import bodies_for_directory
 from sectors import forms
 from sectors.models import Body, Committee, MemberHome, PlenarySession, Sector, SectorGroup, Term
 
@@ -57,20 +58,17 @@ def _back(obj_or_parent) -> str:
 
 
 @login_required
+@require_safe
 def body_list(request):
-    viewer = viewer_for(request.user)
-    if not (viewer.is_admin or viewer.staff_body_ids or viewer.leadership_body_ids):
-        raise Http404
-    bodies = Body.objects.filter(pk__in=readable_body_ids(request.user)).select_related("parent")
+    bodies = bodies_for_directory(request.user).select_related("parent")
     return render(request, "sectors/body_list.html", {"bodies": bodies})
 
 
 @login_required
+@require_safe
 def body_detail(request, pk):
     viewer = viewer_for(request.user)
     body = get_body_for_user(request.user, pk)
-    if not viewer.can_read_body(body.pk):
-        raise Http404
     terms = list(body.terms.all())
     term_id = request.GET.get("term")
     term = next((t for t in terms if str(t.pk) == term_id), None) or next(

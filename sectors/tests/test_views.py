@@ -32,10 +32,10 @@ def test_leadership_reads_but_cannot_write(world, client):
     assert not Committee.objects.filter(name="提案委员会").exists()
 
 
-def test_members_do_not_see_the_organisation_pages(world, client):
+def test_members_read_their_body_organisation_but_not_another(world, client):
     client.force_login(world.member.person.user)
-    assert client.get(reverse("sectors:bodies")).status_code == 404
-    assert client.get(reverse("sectors:body", args=[world.body.pk])).status_code == 404
+    assert client.get(reverse("sectors:body", args=[world.body.pk])).status_code == 200
+    assert client.get(reverse("sectors:body", args=[world.other_body.pk])).status_code == 404
 
 
 def test_staff_adds_a_committee_and_a_session(world, staff_client):

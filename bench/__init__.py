@@ -1,0 +1,1 @@
+"""Benchmarks and the data generator they (and seed_demo) build on."""

@@ -1,0 +1,346 @@
+"""Build the data of a scale if it is missing, then time the member list page and the
+roster export, each beside a baseline measured in the same run.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/lvzhi_bench \
+        .venv/bin/python -m bench.run --scale S --scale L
+
+Prints one table and appends it, dated, to bench/results.md. See bench/README.md.
+"""
+
+import argparse
+import csv
+import datetime
+import inspect
+import os
+import resource
+import shlex
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results.md"
+CHILD_KINDS = ("export", "csv")
+ROSTER_HEADERS = (
+    "委员编号", "姓名", "性别", "民族", "出生日期", "党派", "界别", "界别小组", "工作单位", "职务",
+    "手机号码", "常委", "任职日期",
+)  # fmt: skip
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.run", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument(
+        "--scale", action="append", choices=("S", "M", "L"), help="repeatable; default S"
+    )
+    parser.add_argument("--requests", type=int, default=20, help="timed requests per page figure")
+    parser.add_argument(
+        "--no-memory", action="store_true", help="skip the peak-memory subprocesses"
+    )
+    parser.add_argument("--no-write", action="store_true", help=f"do not append to {RESULTS.name}")
+    parser.add_argument(
+        "--sqlite-ok", action="store_true", help="allow the shared SQLite file as target"
+    )
+    parser.add_argument("--child", choices=CHILD_KINDS, help=argparse.SUPPRESS)
+    parser.add_argument("--term", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+    import django
+
+    django.setup()
+    if args.child:
+        return _child(args.child, args.term)
+
+    from django.core.management import call_command
+    from django.db import connection
+
+    if connection.vendor == "sqlite" and not args.sqlite_ok:
+        sys.exit(
+            "bench: 未设置 DATABASE_URL,会写入共用的 SQLite 文件。请指向一个单独的 PostgreSQL 库,"
+            "例如 DATABASE_URL=postgres://postgres@127.0.0.1:5432/lvzhi_bench(或加 --sqlite-ok)"
+        )
+    call_command("migrate", verbosity=0, interactive=False)
+    rows = []
+    for scale in args.scale or ["S"]:
+        rows += _bench_scale(scale, args)
+    table = _table(rows)
+    print(table)
+    if not args.no_write:
+        _append_results(table, connection)
+
+
+def _bench_scale(scale, args) -> list[tuple]:
+    from bench.generator import generate
+
+    summary = generate(scale)
+    made = f"{summary['seconds']} s" if summary["created"] else "已存在"
+    print(
+        f"[{scale}] data: {summary['members']} seats, {summary['bodies']} bodies ({made})",
+        file=sys.stderr,
+    )
+    term = _biggest_current_term(summary)
+    current = term.members.filter(left_on__isnull=True).count()
+    where = f"{term.body.short_name} 第{term.number}届, {current} 名在任委员"
+    rows = [
+        (
+            scale,
+            "数据生成 generate()",
+            made,
+            "",
+            "",
+            f"{summary['members']} 个席位, {summary['bodies']} 个政协",
+        )
+    ]
+    rows.append(_bench_member_list(scale, term, args.requests, where))
+    rows += _bench_export(scale, term, args, where)
+    return rows
+
+
+def _biggest_current_term(summary):
+    from sectors.models import Term
+
+    name = max(summary["current_members_by_body"], key=summary["current_members_by_body"].get)
+    return Term.objects.select_related("body").get(body__name=name, is_current=True)
+
+
+def _staff_user(body):
+    from django.contrib.auth import get_user_model
+
+    from members.models import BodyRole
+
+    user, _ = get_user_model().objects.get_or_create(username=f"bench-staff-{body.pk}")
+    BodyRole.objects.get_or_create(user=user, body=body, role=BodyRole.Role.STAFF)
+    return user
+
+
+def _median_ms(fn, n: int) -> float:
+    fn()  # warm caches and connections
+    times = []
+    for _ in range(n):
+        started = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times) * 1000
+
+
+# (a) The member list page against one plain SQL query for the same rows.
+def _bench_member_list(scale, term, n, where) -> tuple:
+    from django.conf import settings
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    client = Client()
+    client.force_login(_staff_user(term.body))
+    url = f"/members/?term={term.pk}"
+
+    def page():
+        response = client.get(url)
+        assert response.status_code == 200, response.status_code
+        return response
+
+    page_ms = _median_ms(page, n)
+    with CaptureQueriesContext(connection) as queries:
+        page()
+    page_size = _page_size()
+    sql, params = _roster_sql(term, limit=page_size)
+
+    def baseline():
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+
+    base_ms = _median_ms(baseline, n)
+    return (
+        scale,
+        f"委员名单页 /members/ (中位数, {n} 次)",
+        f"{page_ms:.1f} ms, {len(queries)} 次查询",
+        f"{base_ms:.2f} ms (一条 SQL, {page_size} 行)",
+        f"{page_ms / base_ms:.0f}×",
+        where,
+    )
+
+
+def _page_size() -> int:
+    try:
+        from members.views import PAGE_SIZE
+    except ImportError:
+        return 50
+    return PAGE_SIZE
+
+
+def _roster_sql(term, *, limit=None) -> tuple[str, list]:
+    """The roster's columns for the term's sitting members, straight from the tables."""
+    from members.models import Member, Person
+    from sectors.models import Sector, SectorGroup
+
+    m, p = Member._meta.db_table, Person._meta.db_table
+    s, g = Sector._meta.db_table, SectorGroup._meta.db_table
+    sql = (
+        f"SELECT m.number, p.name, p.gender, p.ethnicity, p.birth_date, p.party, s.name, g.name,"
+        f" p.workplace, p.title, p.mobile, m.is_standing, m.joined_on"
+        f" FROM {m} m JOIN {p} p ON p.id = m.person_id JOIN {s} s ON s.id = m.sector_id"
+        f" LEFT JOIN {g} g ON g.id = m.group_id"
+        f" WHERE m.term_id = %s AND m.left_on IS NULL ORDER BY m.number"
+    )
+    params = [term.pk]
+    if limit:
+        sql += " LIMIT %s"
+        params.append(limit)
+    return sql, params
+
+
+# (b) The roster export against the csv module writing the same rows.
+def _bench_export(scale, term, args, where) -> list[tuple]:
+    runs = 3
+    with tempfile.TemporaryDirectory() as tmp:
+        base_ms = _median_ms(lambda: _write_csv(term, Path(tmp) / "roster.csv"), runs)
+        export, why = _roster_export()
+        if export is None:
+            figure, ratio = f"not available ({why})", ""
+        else:
+            try:
+                export_ms = _median_ms(
+                    lambda: _run_export(export, term, Path(tmp) / "roster.xlsx"), runs
+                )
+            except Exception as error:  # report, do not hide the other figures
+                figure, ratio = f"failed: {type(error).__name__}: {error}", ""
+            else:
+                figure, ratio = f"{export_ms:.0f} ms", f"{export_ms / base_ms:.1f}×"
+    rows = [
+        (
+            scale,
+            f"花名册导出 roster_export (中位数, {runs} 次)",
+            figure,
+            f"{base_ms:.0f} ms (csv 模块)",
+            ratio,
+            where,
+        )
+    ]
+    if not args.no_memory:
+        base_mb = _child_peak_mb("csv", term)
+        if export is None:
+            figure, ratio = "not available", ""
+        else:
+            export_mb = _child_peak_mb("export", term)
+            figure = f"{export_mb:.0f} MB" if export_mb else "failed"
+            ratio = f"{export_mb / base_mb:.2f}×" if export_mb else ""
+        rows.append(
+            (
+                scale,
+                "导出的峰值内存 (子进程 RSS)",
+                figure,
+                f"{base_mb:.0f} MB (csv 模块)",
+                ratio,
+                "含 Django 启动",
+            )
+        )
+    return rows
+
+
+def _write_csv(term, path):
+    from django.db import connection
+
+    sql, params = _roster_sql(term)
+    with connection.cursor() as cursor, open(path, "w", newline="", encoding="utf-8-sig") as out:
+        cursor.execute(sql, params)
+        writer = csv.writer(out)
+        writer.writerow(ROSTER_HEADERS)
+        while chunk := cursor.fetchmany(2000):
+            writer.writerows(chunk)
+
+
+def _roster_export():
+    """members.roster.roster_export if it is there yet (another change writes it)."""
+    try:
+        from members.roster import roster_export
+    except ImportError as error:
+        return None, str(error).split(" (")[0]
+    return roster_export, ""
+
+
+def _run_export(export, term, path):
+    """Call the export with whatever of (user, queryset, target...) it asks for; the
+    queryset is the term's sitting members, the rows the csv baseline writes."""
+    from members.models import Member
+
+    user = _staff_user(term.body)
+    queryset = (
+        Member.objects.visible_to(user).filter(term=term, left_on__isnull=True).order_by("number")
+    )
+    with open(path, "wb") as target:
+        offer = {"user": user, "by": user, "queryset": queryset, "members": queryset}
+        offer |= {"term": term, "body": term.body, "path": str(path)}
+        offer |= dict.fromkeys(("target", "out", "output", "stream", "file", "fileobj"), target)
+        kwargs = {}
+        for name, parameter in inspect.signature(export).parameters.items():
+            if name in offer:
+                kwargs[name] = offer[name]
+            elif parameter.default is parameter.empty and parameter.kind not in (
+                parameter.VAR_POSITIONAL,
+                parameter.VAR_KEYWORD,
+            ):
+                raise TypeError(
+                    f"roster_export{inspect.signature(export)}: 不知如何提供参数 {name}"
+                )
+        return export(**kwargs)
+
+
+def _child_peak_mb(kind, term) -> float:
+    """Peak RSS of a fresh process that runs one export. Linux counts the memory a
+    process had before exec in its peak, and this process is big by now: so a small
+    shell forks the child, and the child reports its own peak."""
+    command = f"{shlex.quote(sys.executable)} -m bench.run --child {kind} --term {term.pk}; exit $?"
+    result = subprocess.run(
+        ["/bin/sh", "-c", command],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    if result.returncode != 0:
+        print(f"bench child {kind} failed:\n{result.stdout}{result.stderr}", file=sys.stderr)
+        return 0.0
+    return int(result.stdout.split()[-1]) / 1024  # ru_maxrss is in kilobytes on Linux
+
+
+def _child(kind, term_id):
+    from sectors.models import Term
+
+    term = Term.objects.select_related("body").get(pk=term_id)
+    with tempfile.TemporaryDirectory() as tmp:
+        if kind == "csv":
+            _write_csv(term, Path(tmp) / "roster.csv")
+        else:
+            export, why = _roster_export()
+            if export is None:
+                sys.exit(why)
+            _run_export(export, term, Path(tmp) / "roster.xlsx")
+    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+
+
+def _table(rows) -> str:
+    head = ("规模", "项目", "结果", "基线(同次运行)", "倍数", "说明")
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _append_results(table, connection):
+    from django.db import connection as conn
+
+    stamp = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    database = f"{conn.vendor} {conn.settings_dict.get('NAME')}"
+    with open(RESULTS, "a", encoding="utf-8") as out:
+        if out.tell() == 0:
+            out.write("# Benchmark results\n\nAppended by `python -m bench.run`; newest last.\n")
+        out.write(f"\n## {stamp} ({database}, Python {sys.version.split()[0]})\n\n{table}\n")
+    print(f"\n已追加到 {RESULTS}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
