@@ -27,14 +27,20 @@ def bodies_for_directory(user):
 
 def term_for_listing(user, params) -> Term | None:
     """The term a list shows: ?term= when the user may see it, else the current
-    term of the user's first body; None when there is nothing to show."""
+    term of ?body= or of the user's first body; None when there is nothing to show."""
     terms = Term.objects.filter(body__in=bodies_for_directory(user)).select_related("body")
     term_id = _int_or_none(params.get("term"))
     if term_id is not None:
         term = terms.filter(pk=term_id).first()
         if term is not None:
             return term
-    return terms.filter(is_current=True).order_by("body_id").first()
+    current = terms.filter(is_current=True).order_by("body_id")
+    body_id = _int_or_none(params.get("body"))
+    if body_id is not None:
+        term = current.filter(body_id=body_id).first()
+        if term is not None:
+            return term
+    return current.first()
 
 
 def member_filter(queryset, params):
