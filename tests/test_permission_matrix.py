@@ -76,6 +76,18 @@ R = {
     "members:accounts": Row(
         None, get="302 403 403 403 200 200 403 200", post="302 403 403 403 200 200 403 200"
     ),
+    "members:roster_import": Row(
+        None, get="302 403 403 403 200 200 403 200", post="302 403 403 403 200 200 403 200"
+    ),
+    "members:roster_import_confirm": Row(
+        None, get="302 405 405 405 405 405 405 405", post="302 403 403 403 302 302 403 302"
+    ),
+    "members:roster_export": Row(
+        None, get="302 403 403 403 200 200 200 200", post="302 405 405 405 405 405 405 405"
+    ),
+    "members:directory_export": Row(
+        None, get="302 200 200 200 200 200 200 200", post="302 405 405 405 405 405 405 405"
+    ),
     "members:notices": Row(
         None, get="302 200 200 200 200 200 200 200", post="302 405 405 405 405 405 405 405"
     ),

@@ -1,0 +1,82 @@
+from django.contrib import admin
+from django.shortcuts import redirect
+from import_export.admin import ImportExportModelAdmin
+from simple_history.admin import SimpleHistoryAdmin
+
+from members.models import BodyRole, ExportLog, Honour, Member, Notice, Person
+from members.roster import MemberResource
+
+
+@admin.register(Person)
+class PersonAdmin(SimpleHistoryAdmin):
+    list_display = ("name", "gender", "party", "mobile", "workplace", "title", "user")
+    list_filter = ("gender", "party")
+    search_fields = ("name", "mobile", "workplace")
+    raw_id_fields = ("user",)
+
+
+@admin.register(Member)
+class MemberAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
+    resource_classes = [MemberResource]
+    list_display = (
+        "number",
+        "person",
+        "term",
+        "sector",
+        "group",
+        "is_standing",
+        "joined_on",
+        "left_on",
+    )
+    list_filter = ("term__body", "term", "is_standing", "join_kind", "left_reason")
+    search_fields = ("number", "person__name", "person__mobile")
+    list_select_related = ("person", "term__body", "sector", "group")
+    autocomplete_fields = ("person",)
+    filter_horizontal = ("committees",)
+
+    def import_action(self, request, **kwargs):
+        # One import path: the roster page checks size, formulas and every row
+        # for a chosen term before anything is written.
+        return redirect("members:roster_import")
+
+
+@admin.register(Honour)
+class HonourAdmin(admin.ModelAdmin):
+    list_display = ("title", "person", "level", "awarded_on")
+    list_filter = ("level",)
+    search_fields = ("title", "person__name")
+    autocomplete_fields = ("person",)
+
+
+@admin.register(BodyRole)
+class BodyRoleAdmin(SimpleHistoryAdmin):
+    list_display = ("user", "body", "role")
+    list_filter = ("role", "body")
+    search_fields = ("user__username",)
+    raw_id_fields = ("user",)
+
+
+@admin.register(Notice)
+class NoticeAdmin(admin.ModelAdmin):
+    list_display = ("title", "person", "created_at", "read_at")
+    search_fields = ("title", "person__name", "key")
+    raw_id_fields = ("person",)
+
+
+@admin.register(ExportLog)
+class ExportLogAdmin(admin.ModelAdmin):
+    """The personal-data export log: read only, an audit trail nobody edits."""
+
+    list_display = ("created_at", "user", "what", "rows", "filters")
+    list_filter = ("what",)
+    search_fields = ("user__username", "filters")
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
