@@ -61,6 +61,10 @@ class RosterImportForm(StyledFormMixin, forms.Form):
             .select_related("body")
             .order_by("body_id", "-number")
         )
+        # Most imports go to the body's current term: choose it unless told otherwise.
+        current = self.fields["term"].queryset.filter(is_current=True).first()
+        if current is not None:
+            self.fields["term"].initial = current.pk
 
 
 def _term_for_import(user, term_id) -> Term:
@@ -116,7 +120,8 @@ def roster_import(request):
     if not managed_body_ids(request.user):
         raise PermissionDenied
     if request.method != "POST":
-        form = RosterImportForm(user=request.user, initial={"term": request.GET.get("term")})
+        initial = {"term": request.GET["term"]} if request.GET.get("term") else {}
+        form = RosterImportForm(user=request.user, initial=initial)
         return _page(request, form)
 
     if request.POST.get("term"):
