@@ -13,7 +13,9 @@ class StyledFormMixin:
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             widget = field.widget
-            if isinstance(widget, forms.CheckboxInput):
+            if isinstance(
+                widget, forms.CheckboxInput | forms.CheckboxSelectMultiple | forms.RadioSelect
+            ):
                 css = "form-check-input"
             elif isinstance(widget, forms.Select | forms.SelectMultiple):
                 css = "form-select"
@@ -91,7 +93,6 @@ class SeatForm(StyledFormMixin, forms.ModelForm):
         self.fields["sector"].queryset = term.sectors.all()
         self.fields["group"].queryset = SectorGroup.objects.filter(term=term)
         self.fields["committees"].queryset = Committee.objects.filter(term=term)
-        self.fields["committees"].widget.attrs["class"] = "list-unstyled"
 
     def clean_number(self):
         number = self.cleaned_data["number"].strip()

@@ -92,7 +92,6 @@ class SectorGroupForm(_UniqueNameInTermMixin, StyledFormMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         term = self.instance.term
         self.fields["sectors"].queryset = Sector.objects.filter(term=term)
-        self.fields["sectors"].widget.attrs["class"] = "list-unstyled"
         people = Member.objects.filter(term=term, left_on__isnull=True).select_related("person")
         if self.instance.pk:
             people = people.filter(group=self.instance)

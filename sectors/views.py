@@ -60,7 +60,9 @@ def _back(obj_or_parent) -> str:
 @login_required
 @require_safe
 def body_list(request):
-    bodies = bodies_for_directory(request.user).select_related("parent")
+    bodies = list(bodies_for_directory(request.user).select_related("parent"))
+    if len(bodies) == 1:
+        return redirect("sectors:body", pk=bodies[0].pk)
     return render(request, "sectors/body_list.html", {"bodies": bodies})
 
 

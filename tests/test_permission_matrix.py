@@ -99,8 +99,9 @@ R = {
     "members:notice_read_all": Row(
         None, get="302 405 405 405 405 405 405 405", post="302 302 302 302 302 302 302 302"
     ),
+    # One body: straight to its page; an admin sees the list of every body.
     "sectors:bodies": Row(
-        None, get="302 200 200 200 200 200 200 200", post="302 405 405 405 405 405 405 405"
+        None, get="302 302 302 302 302 302 302 200", post="302 405 405 405 405 405 405 405"
     ),
     "sectors:body": Row(
         lambda w: {"pk": w.body.pk},
