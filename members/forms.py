@@ -48,7 +48,20 @@ class LoginForm(StyledFormMixin, AllauthLoginForm):
         self.fields["login"].widget.attrs["autocomplete"] = "username"
 
 
-class PersonForm(StyledFormMixin, forms.ModelForm):
+class UniqueMobileMixin:
+    """A mobile number logs its person in, so two people may not share one."""
+
+    def clean_mobile(self):
+        mobile = self.cleaned_data["mobile"].strip()
+        if mobile and Person.objects.filter(mobile=mobile).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(_("该手机号码已属于另一位人员"))
+        return mobile
+
+
+PHOTO_MAX_BYTES = 2 * 1024 * 1024
+
+
+class PersonForm(UniqueMobileMixin, StyledFormMixin, forms.ModelForm):
     class Meta:
         model = Person
         fields = [
@@ -61,14 +74,30 @@ class PersonForm(StyledFormMixin, forms.ModelForm):
             "title",
             "mobile",
             "email",
+            "photo",
         ]
-        widgets = {"birth_date": DateInput()}
+        widgets = {
+            "birth_date": DateInput(),
+            "photo": forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png"}),
+        }
 
-    def clean_mobile(self):
-        mobile = self.cleaned_data["mobile"].strip()
-        if mobile and Person.objects.filter(mobile=mobile).exclude(pk=self.instance.pk).exists():
-            raise forms.ValidationError(_("该手机号码已属于另一位人员"))
-        return mobile
+    def clean_photo(self):
+        """An image Pillow can open (the type is read from the content, not the
+        name), JPEG or PNG, at most 2 MB."""
+        photo = self.cleaned_data.get("photo")
+        if not photo or not hasattr(photo, "image"):
+            return photo
+        if photo.size > PHOTO_MAX_BYTES:
+            raise forms.ValidationError(_("照片不能超过 2 MB"))
+        if photo.image.format not in ("JPEG", "PNG"):
+            raise forms.ValidationError(_("照片须为 JPEG 或 PNG 图片"))
+        return photo
+
+
+class ContactForm(UniqueMobileMixin, StyledFormMixin, forms.ModelForm):
+    class Meta:
+        model = Person
+        fields = ["workplace", "title", "mobile", "email"]
 
 
 class SeatForm(StyledFormMixin, forms.ModelForm):

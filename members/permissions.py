@@ -119,6 +119,14 @@ def can_see_phone(viewer: Viewer, member) -> bool:
     )
 
 
+def can_edit_contact(viewer: Viewer, member) -> bool:
+    """Workplace, title, phone and email: the body's staff, and the convenor or
+    liaison of the member's group, who keep their group's contacts current."""
+    return viewer.can_manage_body(member.term.body_id) or (
+        member.group_id is not None and member.group_id in viewer.convened_group_ids
+    )
+
+
 def require_write(viewer: Viewer, body_id) -> None:
     if not viewer.can_manage_body(body_id):
         raise PermissionDenied
@@ -139,6 +147,14 @@ def get_member_for_user(user, pk, *, write: bool = False):
         raise Http404 from None
     if write:
         require_write(viewer_for(user), member.term.body_id)
+    return member
+
+
+def get_member_contact_for_user(user, pk):
+    """The member whose contact details this user may change (404 / 403 otherwise)."""
+    member = get_member_for_user(user, pk)
+    if not can_edit_contact(viewer_for(user), member):
+        raise PermissionDenied
     return member
 
 

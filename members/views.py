@@ -1,9 +1,11 @@
+import mimetypes
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -11,12 +13,14 @@ from django.views.decorators.http import require_POST, require_safe
 
 from members import services
 from members.accounts import set_password_link
-from members.forms import CarryOverForm, HonourForm, LeaveForm, PersonForm, SeatForm
+from members.forms import CarryOverForm, ContactForm, HonourForm, LeaveForm, PersonForm, SeatForm
 from members.models import Member, Notice, Person
 from members.permissions import (
+    can_edit_contact,
     can_see_full_record,
     can_see_phone,
     get_body_for_user,
+    get_member_contact_for_user,
     get_member_for_user,
     managed_body_ids,
     viewer_for,
@@ -107,6 +111,7 @@ def member_detail(request, pk):
         "full": full,
         "show_phone": can_see_phone(viewer, member),
         "can_manage": viewer.can_manage_body(member.term.body_id),
+        "can_edit_contact": can_edit_contact(viewer, member),
         "committees": member.committees.all(),
     }
     if full:
@@ -164,7 +169,7 @@ def _term_for_write(user, term_id) -> Term:
 @login_required
 def member_create(request, term_id):
     term = _term_for_write(request.user, term_id)
-    person_form = PersonForm(request.POST or None, prefix="p")
+    person_form = PersonForm(request.POST or None, request.FILES or None, prefix="p")
     seat_form = SeatForm(request.POST or None, prefix="s", term=term)
     if request.method == "POST" and person_form.is_valid() and seat_form.is_valid():
         person = person_form.instance
@@ -188,7 +193,9 @@ def member_create(request, term_id):
 @login_required
 def member_edit(request, pk):
     member = get_member_for_user(request.user, pk, write=True)
-    person_form = PersonForm(request.POST or None, prefix="p", instance=member.person)
+    person_form = PersonForm(
+        request.POST or None, request.FILES or None, prefix="p", instance=member.person
+    )
     seat_form = SeatForm(request.POST or None, prefix="s", instance=member, term=member.term)
     if request.method == "POST" and person_form.is_valid() and seat_form.is_valid():
         seat_fields = {k: v for k, v in seat_form.cleaned_data.items() if k != "committees"}
@@ -233,6 +240,39 @@ def member_reinstate(request, pk):
     services.member_reinstate(by=request.user, member=member)
     messages.success(request, _("已恢复在任"))
     return redirect("members:detail", pk=member.pk)
+
+
+@login_required
+def contact_edit(request, pk):
+    """Convenors (and staff) keep their group's contact details current."""
+    member = get_member_contact_for_user(request.user, pk)
+    form = ContactForm(request.POST or None, instance=member.person)
+    if request.method == "POST" and form.is_valid():
+        services.member_update(
+            by=request.user, member=member, person_fields=form.cleaned_data, seat_fields={}
+        )
+        messages.success(request, _("联系方式已更新"))
+        return redirect("members:detail", pk=member.pk)
+    return render(request, "members/contact_form.html", {"member": member, "form": form})
+
+
+@login_required
+@require_safe
+def member_photo(request, pk):
+    """Photos are served only through here, to those who may see the member."""
+    member = get_member_for_user(request.user, pk)
+    photo = member.person.photo
+    if not photo:
+        raise Http404
+    try:
+        handle = photo.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(
+        handle, content_type=mimetypes.guess_type(photo.name)[0] or "image/jpeg"
+    )
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
 
 
 @login_required

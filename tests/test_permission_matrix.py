@@ -7,10 +7,18 @@ A URL pattern without a row here fails `test_every_url_has_a_row`."""
 from dataclasses import dataclass, field
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from members.services import notice_send
 from tests import factories as f
+
+# The smallest valid PNG: one transparent pixel.
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6300010000050001"
+    "0d0a2db40000000049454e44ae426082"
+)
 
 ROLES = (
     "anonymous",
@@ -60,6 +68,14 @@ R = {
     ),
     "members:leave": Row(
         _member, get="302 403 403 403 200 404 403 200", post="302 403 403 403 200 404 403 200"
+    ),
+    "members:contact_edit": Row(
+        lambda w: {"pk": w.colleague.pk},
+        get="302 403 403 200 200 404 403 200",
+        post="302 403 403 200 200 404 403 200",
+    ),
+    "members:photo": Row(
+        _member, get="302 200 200 200 200 404 200 200", post="302 405 405 405 405 405 405 405"
     ),
     "members:reinstate": Row(
         _member, get="302 405 405 405 405 405 405 405", post="302 403 403 403 302 404 403 302"
@@ -148,7 +164,9 @@ def _cases():
 
 
 @pytest.fixture
-def matrix_world(world):
+def matrix_world(world, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    world.member.person.photo.save("p.png", ContentFile(PNG), save=True)
     world.committee = f.CommitteeFactory(term=world.term, name="提案委员会")
     notice_send(persons=[world.member.person], key="matrix", title="测试通知")
     world.notice = world.member.person.notices.get()

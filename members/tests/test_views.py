@@ -216,3 +216,106 @@ def test_member_list_query_count_does_not_grow(world, login, role, django_assert
     with django_assert_max_num_queries(17):
         assert client.get(url).status_code == 200
     assert _queries_for(client, url) == before
+
+
+def _png_bytes(size=(8, 8), fmt="PNG"):
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(buffer, format=fmt)
+    return buffer.getvalue()
+
+
+def _edit_payload(member, **extra):
+    person = member.person
+    data = {
+        "p-name": person.name,
+        "p-gender": person.gender,
+        "p-ethnicity": person.ethnicity,
+        "p-party": person.party,
+        "p-mobile": person.mobile,
+        "s-number": member.number,
+        "s-sector": member.sector_id,
+        "s-joined_on": member.joined_on.isoformat(),
+        "s-join_kind": member.join_kind,
+    }
+    data.update(extra)
+    return data
+
+
+def test_photo_is_uploaded_checked_by_content_and_served_only_to_those_who_may_see(
+    world, login, settings, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    client = login(world.staff)
+    photo = SimpleUploadedFile("photo.png", _png_bytes(), content_type="image/png")
+    response = client.post(
+        reverse("members:edit", args=[world.member.pk]),
+        _edit_payload(world.member, **{"p-photo": photo}),
+    )
+    assert response.status_code == 302
+    world.member.person.refresh_from_db()
+    assert world.member.person.photo
+
+    # a colleague sees it through the checked view, an outsider gets 404
+    client = login(world.colleague.person.user)
+    response = client.get(reverse("members:photo", args=[world.member.pk]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/png"
+    client = login(world.outsider_member.person.user)
+    assert client.get(reverse("members:photo", args=[world.member.pk])).status_code == 404
+
+
+def test_a_file_named_like_a_photo_but_not_an_image_is_refused(world, login, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    client = login(world.staff)
+    fake = SimpleUploadedFile("photo.png", b"<script>alert(1)</script>", content_type="image/png")
+    response = client.post(
+        reverse("members:edit", args=[world.member.pk]),
+        _edit_payload(world.member, **{"p-photo": fake}),
+    )
+    assert response.status_code == 200
+    assert (
+        "上传一个有效的图片" in response.content.decode()
+        or "有效的图片" in response.content.decode()
+    )
+    gif = SimpleUploadedFile("photo.gif", _png_bytes(fmt="GIF"), content_type="image/gif")
+    response = client.post(
+        reverse("members:edit", args=[world.member.pk]),
+        _edit_payload(world.member, **{"p-photo": gif}),
+    )
+    assert "照片须为 JPEG 或 PNG 图片" in response.content.decode()
+    world.member.person.refresh_from_db()
+    assert not world.member.person.photo
+
+
+def test_convenor_updates_a_group_members_contact_but_not_others(world, login):
+    client = login(world.convenor.person.user)
+    response = client.post(
+        reverse("members:contact_edit", args=[world.colleague.pk]),
+        {"workplace": "江城大学", "title": "教授", "mobile": "13911112222", "email": ""},
+    )
+    assert response.status_code == 302
+    world.colleague.person.refresh_from_db()
+    assert world.colleague.person.mobile == "13911112222"
+    assert world.colleague.person.history.first().history_user == world.convenor.person.user
+    response = client.post(
+        reverse("members:contact_edit", args=[world.other_member.pk]),
+        {"workplace": "x", "title": "", "mobile": "13911113333", "email": ""},
+    )
+    assert response.status_code == 403
+
+
+def test_contact_edit_refuses_a_mobile_that_belongs_to_someone_else(world, login):
+    client = login(world.convenor.person.user)
+    response = client.post(
+        reverse("members:contact_edit", args=[world.colleague.pk]),
+        {"workplace": "", "title": "", "mobile": world.member.person.mobile, "email": ""},
+    )
+    assert "该手机号码已属于另一位人员" in response.content.decode()
