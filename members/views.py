@@ -26,7 +26,7 @@ from members.permissions import (
     viewer_for,
 )
 from members.selectors import FILTER_PARAMS, bodies_for_directory, member_filter, term_for_listing
-from sectors.models import Committee, Term
+from sectors.models import Committee, SectorGroup, Term
 
 PAGE_SIZE = 50
 
@@ -46,6 +46,9 @@ def home(request):
         )
     )
     recent_notices = Notice.objects.for_user(request.user)[:5]
+    convened = SectorGroup.objects.filter(pk__in=viewer.convened_group_ids).select_related(
+        "term__body"
+    )
     return render(
         request,
         "home.html",
@@ -53,6 +56,7 @@ def home(request):
             "seats": seats,
             "bodies": bodies,
             "recent_notices": recent_notices,
+            "convened_groups": convened,
             "role": viewer.role_label(),
         },
     )

@@ -95,3 +95,35 @@ def test_login_failures_are_rate_limited(client, world):
     # allauth refuses further attempts for this login, the right password included
     assert response.status_code in (200, 429)
     assert "_auth_user_id" not in client.session
+
+
+def test_sessions_live_in_the_database_and_end_after_inactivity(client, world, settings):
+    from django.contrib.sessions.models import Session
+
+    assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.db"
+    assert (
+        settings.SESSION_SAVE_EVERY_REQUEST
+    )  # each request pushes the expiry on: idle time, not age
+    client.post(reverse("account_login"), {"login": "member", "password": "pass-word-123"})
+    session = Session.objects.get()
+    # an idle session past its expiry no longer logs anyone in
+    Session.objects.filter(pk=session.pk).update(expire_date=session.expire_date.replace(year=2000))
+    response = client.get(reverse("members:list"))
+    assert response.status_code == 302
+    assert reverse("account_login") in response["Location"]
+
+
+def test_a_member_with_an_email_can_reset_their_password_by_mail(client, world, mailoutbox):
+    user = world.member.person.user
+    user.email = "member@example.org"
+    user.save()
+    response = client.post(reverse("account_reset_password"), {"email": "member@example.org"})
+    assert response.status_code == 302
+    assert len(mailoutbox) == 1
+    assert "/accounts/password/reset/key/" in mailoutbox[0].body
+
+
+def test_a_member_with_no_email_gets_no_mail_and_no_hint(client, world, mailoutbox):
+    response = client.post(reverse("account_reset_password"), {"email": "nobody@example.org"})
+    assert response.status_code in (200, 302)
+    assert mailoutbox == []

@@ -319,3 +319,36 @@ def test_contact_edit_refuses_a_mobile_that_belongs_to_someone_else(world, login
         {"workplace": "", "title": "", "mobile": world.member.person.mobile, "email": ""},
     )
     assert "该手机号码已属于另一位人员" in response.content.decode()
+
+
+def test_convenor_home_links_to_their_group(world, login):
+    html = login(world.convenor.person.user).get(reverse("home")).content.decode()
+    assert "我召集的界别小组" in html
+    assert f"group={world.group.pk}" in html
+
+
+def test_notice_list_query_count_does_not_grow(world, login):
+    client = login(world.member.person.user)
+    url = reverse("members:notices")
+    notice_send(persons=[world.member.person], key="n0", title="一")
+    before = _queries_for(client, url)
+    for i in range(25):
+        notice_send(persons=[world.member.person], key=f"n{i + 1}", title="通知")
+    assert _queries_for(client, url) == before
+
+
+def test_accounts_page_query_count_does_not_grow(world, login):
+    client = login(world.staff)
+    url = reverse("members:accounts")
+    before = _queries_for(client, url)
+    for _ in range(20):
+        f.member_with_login(term=world.term, sector=world.sector)
+    assert _queries_for(client, url) == before
+
+
+def test_home_query_count_does_not_grow(world, login):
+    client = login(world.staff)
+    before = _queries_for(client, reverse("home"))
+    for _ in range(20):
+        f.MemberFactory(term=world.term, sector=world.sector)
+    assert _queries_for(client, reverse("home")) == before
