@@ -51,6 +51,24 @@ class Viewer:
     def can_read_body(self, body_id) -> bool:
         return self.is_admin or body_id in (self.staff_body_ids | self.leadership_body_ids)
 
+    @property
+    def roles(self) -> set[str]:
+        held = set()
+        if self.staff_body_ids:
+            held.add("staff")
+        if self.leadership_body_ids:
+            held.add("leadership")
+        if self.convened_group_ids:
+            held.add("convenor")
+        if self.own_member_ids:
+            held.add("member")
+        return held
+
+    def has_permission(self, code: str) -> bool:
+        if self.is_admin:
+            return code in ALL_PERMISSIONS
+        return any(code in ROLE_PERMISSIONS[role] for role in self.roles)
+
     def role_label(self) -> str:
         if self.is_admin:
             return "admin"
@@ -66,6 +84,22 @@ class Viewer:
 
 
 ANONYMOUS = Viewer()
+
+# What each role may do, by permission code. Views, exports and tasks ask for a
+# code (require_permission); which roles hold it is decided here and nowhere else.
+# The scope (which rows) still comes from visible_to and the access helpers.
+ROLE_PERMISSIONS = {
+    "staff": {
+        "members.export_roster",
+        "members.export_directory",
+        "members.import_roster",
+        "members.manage_accounts",
+    },
+    "leadership": {"members.export_roster", "members.export_directory"},
+    "convenor": {"members.export_directory"},
+    "member": {"members.export_directory"},
+}
+ALL_PERMISSIONS = frozenset().union(*ROLE_PERMISSIONS.values())
 
 
 def viewer_for(user) -> Viewer:
@@ -100,6 +134,11 @@ def viewer_for(user) -> Viewer:
     )
     user._lvzhi_viewer = viewer
     return viewer
+
+
+def require_permission(user, code: str) -> None:
+    if not viewer_for(user).has_permission(code):
+        raise PermissionDenied
 
 
 def can_see_full_record(viewer: Viewer, member) -> bool:

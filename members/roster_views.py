@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from members.forms import StyledFormMixin
 from members.models import Member
-from members.permissions import managed_body_ids, readable_body_ids, viewer_for
+from members.permissions import managed_body_ids, readable_body_ids, require_permission
 from members.roster import (
     REQUIRED_HEADERS,
     ROSTER_COLUMNS,
@@ -117,8 +117,7 @@ def _page(request, form, **context):
 
 @login_required
 def roster_import(request):
-    if not managed_body_ids(request.user):
-        raise PermissionDenied
+    require_permission(request.user, "members.import_roster")
     if request.method != "POST":
         initial = {"term": request.GET["term"]} if request.GET.get("term") else {}
         form = RosterImportForm(user=request.user, initial=initial)
@@ -141,8 +140,7 @@ def roster_import(request):
 @login_required
 @require_POST
 def roster_import_confirm(request):
-    if not managed_body_ids(request.user):
-        raise PermissionDenied
+    require_permission(request.user, "members.import_roster")
     try:
         data = signing.loads(request.POST.get("token", ""), salt=TOKEN_SALT, max_age=TOKEN_MAX_AGE)
     except signing.BadSignature:
@@ -184,9 +182,8 @@ def _export_queryset(request, body_ids=None):
 @require_GET
 def roster_export(request):
     """The full roster (phones, party, birth dates): office roles of the body only."""
+    require_permission(request.user, "members.export_roster")
     body_ids = readable_body_ids(request.user)
-    if not body_ids:
-        raise PermissionDenied
     return roster_export_response(
         user=request.user,
         queryset=_export_queryset(request, body_ids),
@@ -198,14 +195,7 @@ def roster_export(request):
 @require_GET
 def directory_export(request):
     """Names, groups and workplaces of everyone visible; phones where allowed."""
-    viewer = viewer_for(request.user)
-    if not (
-        viewer.is_admin
-        or viewer.seat_body_ids
-        or viewer.staff_body_ids
-        or viewer.leadership_body_ids
-    ):
-        raise PermissionDenied
+    require_permission(request.user, "members.export_directory")
     return directory_export_response(
         user=request.user,
         queryset=_export_queryset(request),

@@ -23,6 +23,7 @@ from members.permissions import (
     get_member_contact_for_user,
     get_member_for_user,
     managed_body_ids,
+    require_permission,
     viewer_for,
 )
 from members.selectors import FILTER_PARAMS, bodies_for_directory, member_filter, term_for_listing
@@ -317,6 +318,7 @@ def term_carry_over(request, term_id):
 @login_required
 def accounts(request):
     """Staff create logins in bulk from the roster and issue set-password links."""
+    require_permission(request.user, "members.manage_accounts")
     term = term_for_listing(request.user, request.GET)
     if term is None or term.body_id not in managed_body_ids(request.user):
         raise PermissionDenied

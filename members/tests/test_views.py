@@ -352,3 +352,28 @@ def test_home_query_count_does_not_grow(world, login):
     for _ in range(20):
         f.MemberFactory(term=world.term, sector=world.sector)
     assert _queries_for(client, reverse("home")) == before
+
+
+def test_permission_codes_follow_roles(world):
+    from members.permissions import viewer_for
+
+    def codes(user):
+        v = viewer_for(user)
+        return {
+            c
+            for c in ("members.export_roster", "members.export_directory", "members.import_roster")
+            if v.has_permission(c)
+        }
+
+    assert codes(world.member.person.user) == {"members.export_directory"}
+    assert codes(world.leader) == {"members.export_roster", "members.export_directory"}
+    assert codes(world.staff) == {
+        "members.export_roster",
+        "members.export_directory",
+        "members.import_roster",
+    }
+    assert codes(world.admin) == {
+        "members.export_roster",
+        "members.export_directory",
+        "members.import_roster",
+    }
