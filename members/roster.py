@@ -7,6 +7,7 @@ real run writes nothing unless every row is valid.
 """
 
 import datetime
+import functools
 import io
 import logging
 import re
@@ -19,6 +20,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from import_export import resources, widgets
 from import_export.fields import Field
@@ -99,17 +101,28 @@ def workplace_title(person: Person) -> str:
     return " ".join(part for part in (person.workplace, person.title) if part)
 
 
+@functools.cache
+def _label_in(choices, value, language) -> str:
+    return str(choices(value).label) if value else ""
+
+
+def _label(choices, value) -> str:
+    """A choice's label, looked up once per export language: get_FOO_display()
+    resolves a lazy translation on every row."""
+    return _label_in(choices, value, get_language())
+
+
 def _status(member: Member) -> str:
-    return member.get_left_reason_display() if member.left_on else IN_OFFICE
+    return _label(Member.LeftReason, member.left_reason) if member.left_on else IN_OFFICE
 
 
 ROSTER_COLUMNS = [
     Column(NUMBER, 10, lambda m: m.number),
     Column(NAME, 10, lambda m: m.person.name),
-    Column(GENDER, 6, lambda m: m.person.get_gender_display()),
+    Column(GENDER, 6, lambda m: _label(Person.Gender, m.person.gender)),
     Column(ETHNICITY, 8, lambda m: m.person.ethnicity),
     Column(BIRTH_DATE, 15, lambda m: m.person.birth_date, DATE_CN),
-    Column(PARTY, 10, lambda m: m.person.get_party_display()),
+    Column(PARTY, 10, lambda m: _label(Party, m.person.party)),
     Column(SECTOR, 14, lambda m: m.sector.name),
     Column(GROUP, 14, lambda m: m.group.name if m.group_id else ""),
     Column(COMMITTEES, 22, lambda m: "、".join(c.name for c in m.committees.all())),
@@ -117,7 +130,7 @@ ROSTER_COLUMNS = [
     Column(WORKPLACE, 36, lambda m: workplace_title(m.person)),
     Column(MOBILE, 14, lambda m: m.person.mobile),
     Column(JOINED_ON, 15, lambda m: m.joined_on, DATE_CN),
-    Column(JOIN_KIND, 10, lambda m: m.get_join_kind_display()),
+    Column(JOIN_KIND, 10, lambda m: _label(Member.JoinKind, m.join_kind)),
     Column(STATUS, 8, _status),
     Column(LEFT_ON, 15, lambda m: m.left_on, DATE_CN),
 ]
