@@ -1,10 +1,12 @@
 from django.contrib import admin
 from django.shortcuts import redirect
+from django.urls import reverse
 from import_export.admin import ImportExportModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
 from members.models import BodyRole, ExportLog, Honour, Member, Notice, Person
-from members.roster import MemberResource
+from members.permissions import require_permission
+from members.roster import MemberResource, roster_export_response
 
 
 @admin.register(Person)
@@ -33,6 +35,22 @@ class MemberAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
     list_select_related = ("person", "term__body", "sector", "group")
     autocomplete_fields = ("person",)
     filter_horizontal = ("committees",)
+
+    actions = ["export_roster"]
+
+    @admin.action(description="导出所选委员的花名册(Excel)")
+    def export_roster(self, request, queryset):
+        # The same formatted, formula-safe and logged sheet as the roster page,
+        # scoped by the same visibility rule.
+        require_permission(request.user, "members.export_roster")
+        scoped = Member.objects.visible_to(request.user).filter(pk__in=queryset.values("pk"))
+        return roster_export_response(user=request.user, queryset=scoped, filters="admin: selected")
+
+    def export_action(self, request, **kwargs):
+        # One export path too: the roster page's, for the term filtered on here.
+        term = request.GET.get("term__id__exact")
+        url = reverse("members:roster_export")
+        return redirect(f"{url}?term={term}" if term else url)
 
     def import_action(self, request, **kwargs):
         # One import path: the roster page checks size, formulas and every row

@@ -591,7 +591,27 @@ def test_admin_member_page_and_export_page_open(client, world):
         client.get(reverse("admin:members_member_change", args=[world.member.pk])).status_code
         == 200
     )
-    assert client.get(reverse("admin:members_member_export")).status_code == 200
+    response = client.get(
+        reverse("admin:members_member_export"), {"term__id__exact": world.term.pk}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('members:roster_export')}?term={world.term.pk}"
+
+
+def test_admin_action_exports_the_selected_members_formatted_and_logged(client, world, tmp_path):
+    client.force_login(world.admin)
+    response = client.post(
+        reverse("admin:members_member_changelist"),
+        {"action": "export_roster", "_selected_action": [world.member.pk, world.colleague.pk]},
+    )
+    assert response.status_code == 200
+    path = tmp_path / "admin.xlsx"
+    path.write_bytes(b"".join(response.streaming_content))
+    ws = load_workbook(path).worksheets[0]
+    names = {row[1] for row in ws.iter_rows(values_only=True)}
+    assert {world.member.person.name, world.colleague.person.name} <= names
+    assert world.other_member.person.name not in names
+    assert ExportLog.objects.filter(user=world.admin, rows=2).exists()
 
 
 def test_admin_import_goes_to_the_checked_roster_import(client, world):
