@@ -4,7 +4,9 @@ import datetime
 
 import factory
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
+from duties.models import Activity, ActivityKind, Category
 from members.models import BodyRole, Honour, Member, Person
 from sectors.models import Body, Committee, MemberHome, PlenarySession, Sector, SectorGroup, Term
 
@@ -111,6 +113,37 @@ class HonourFactory(factory.django.DjangoModelFactory):
     title = "优秀政协委员"
     level = Honour.Level.CITY
     awarded_on = datetime.date(2025, 12, 1)
+
+
+class ActivityKindFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ActivityKind
+        django_get_or_create = ("body", "code")
+
+    body = factory.SubFactory(BodyFactory)
+    code = "inspection"
+    name = factory.LazyAttribute(
+        lambda k: {"inspection": "视察", "plenary": "全体会议"}.get(k.code, k.code)
+    )
+    category = Category.INSPECTION
+
+
+class ActivityFactory(factory.django.DjangoModelFactory):
+    """A published activity a week ahead, sign-up open for five days."""
+
+    class Meta:
+        model = Activity
+
+    term = factory.SubFactory(TermFactory)
+    body = factory.LazyAttribute(lambda a: a.term.body)
+    kind = factory.LazyAttribute(lambda a: ActivityKindFactory(body=a.term.body))
+    theme = factory.Sequence(lambda n: f"视察活动{n}")
+    venue_text = "市民中心"
+    starts_at = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=7))
+    ends_at = factory.LazyAttribute(lambda a: a.starts_at + datetime.timedelta(hours=3))
+    signup_deadline = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=5))
+    status = Activity.Status.PUBLISHED
+    created_by = factory.SubFactory(UserFactory)
 
 
 def member_with_login(*, term, sector=None, group=None, username=None, **kwargs) -> Member:

@@ -2,144 +2,20 @@
 
 Roles: anonymous, a member, a member of another group, the group's convenor,
 staff, staff of another body, leadership (read-only) and an administrator.
-A URL pattern without a row here fails `test_every_url_has_a_row`."""
-
-from dataclasses import dataclass, field
+The rows live in tests/matrix/, one module per area. A URL pattern without a
+row fails `test_every_url_has_a_row`."""
 
 import pytest
-from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from members.services import notice_send
-from tests import factories as f
+from tests.matrix import ROLES, all_rows, prepare
 
-# The smallest valid PNG: one transparent pixel.
-PNG = bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c6300010000050001"
-    "0d0a2db40000000049454e44ae426082"
-)
-
-ROLES = (
-    "anonymous",
-    "member",
-    "other_group",
-    "convenor",
-    "staff",
-    "other_staff",
-    "leader",
-    "admin",
-)
+R = all_rows()
 
 # Third-party URL trees with their own tests: Django's admin (superusers only) and
 # allauth's account pages (our use of them is tested in members/tests/test_accounts.py).
 EXEMPT_NAMESPACES = {"admin"}
 EXEMPT_PREFIXES = ("accounts/",)
-
-
-@dataclass
-class Row:
-    kwargs: object = None  # world -> dict
-    get: str = ""  # eight statuses in ROLES order, or "" when the method is not tested
-    post: str = ""
-    data: dict = field(default_factory=dict)
-
-
-def _member(w):
-    return {"pk": w.member.pk}
-
-
-def _term(w):
-    return {"term_id": w.term.pk}
-
-
-R = {
-    "home": Row(
-        None, get="302 200 200 200 200 200 200 200", post="302 405 405 405 405 405 405 405"
-    ),
-    "members:list": Row(
-        None, get="302 200 200 200 200 200 200 200", post="302 405 405 405 405 405 405 405"
-    ),
-    "members:detail": Row(
-        _member, get="302 200 200 200 200 404 200 200", post="302 405 405 405 405 405 405 405"
-    ),
-    "members:edit": Row(
-        _member, get="302 403 403 403 200 404 403 200", post="302 403 403 403 200 404 403 200"
-    ),
-    "members:leave": Row(
-        _member, get="302 403 403 403 200 404 403 200", post="302 403 403 403 200 404 403 200"
-    ),
-    "members:contact_edit": Row(
-        lambda w: {"pk": w.colleague.pk},
-        get="302 403 403 200 200 404 403 200",
-        post="302 403 403 200 200 404 403 200",
-    ),
-    "members:photo": Row(
-        _member, get="302 200 200 200 200 404 200 200", post="302 405 405 405 405 405 405 405"
-    ),
-    "members:reinstate": Row(
-        _member, get="302 405 405 405 405 405 405 405", post="302 403 403 403 302 404 403 302"
-    ),
-    "members:honour_add": Row(
-        _member, get="302 403 403 403 200 404 403 200", post="302 403 403 403 200 404 403 200"
-    ),
-    "members:create": Row(
-        _term, get="302 403 403 403 200 404 403 200", post="302 403 403 403 200 404 403 200"
-    ),
-    "members:carry_over": Row(
-        _term, get="302 403 403 403 200 404 403 200", post="302 403 403 403 200 404 403 200"
-    ),
-    "members:accounts": Row(
-        None, get="302 403 403 403 200 200 403 200", post="302 403 403 403 200 200 403 200"
-    ),
-    "members:roster_import": Row(
-        None, get="302 403 403 403 200 200 403 200", post="302 403 403 403 200 200 403 200"
-    ),
-    "members:roster_import_confirm": Row(
-        None, get="302 405 405 405 405 405 405 405", post="302 403 403 403 302 302 403 302"
-    ),
-    "members:roster_export": Row(
-        None, get="302 403 403 403 200 200 200 200", post="302 405 405 405 405 405 405 405"
-    ),
-    "members:directory_export": Row(
-        None, get="302 200 200 200 200 200 200 200", post="302 405 405 405 405 405 405 405"
-    ),
-    "members:notices": Row(
-        None, get="302 200 200 200 200 200 200 200", post="302 405 405 405 405 405 405 405"
-    ),
-    "members:notice_read": Row(
-        lambda w: {"pk": w.notice.pk},
-        get="302 405 405 405 405 405 405 405",
-        post="302 302 404 404 404 404 404 404",
-    ),
-    "members:notice_read_all": Row(
-        None, get="302 405 405 405 405 405 405 405", post="302 302 302 302 302 302 302 302"
-    ),
-    # One body: straight to its page; an admin sees the list of every body.
-    "sectors:bodies": Row(
-        None, get="302 302 302 302 302 302 302 200", post="302 405 405 405 405 405 405 405"
-    ),
-    "sectors:body": Row(
-        lambda w: {"pk": w.body.pk},
-        get="302 200 200 200 200 404 200 200",
-        post="302 405 405 405 405 405 405 405",
-    ),
-    "sectors:create": Row(
-        lambda w: {"kind": "committee", "parent_pk": w.term.pk},
-        get="302 403 403 403 200 404 403 200",
-        post="302 403 403 403 200 404 403 200",
-    ),
-    "sectors:edit": Row(
-        lambda w: {"kind": "committee", "pk": w.committee.pk},
-        get="302 403 403 403 200 404 403 200",
-        post="302 403 403 403 200 404 403 200",
-    ),
-    "sectors:delete": Row(
-        lambda w: {"kind": "committee", "pk": w.committee.pk},
-        get="302 405 405 405 405 405 405 405",
-        post="302 403 403 403 302 404 403 302",
-    ),
-}
 
 
 def _user(world, role):
@@ -166,10 +42,7 @@ def _cases():
 @pytest.fixture
 def matrix_world(world, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    world.member.person.photo.save("p.png", ContentFile(PNG), save=True)
-    world.committee = f.CommitteeFactory(term=world.term, name="提案委员会")
-    notice_send(persons=[world.member.person], key="matrix", title="测试通知")
-    world.notice = world.member.person.notices.get()
+    prepare(world)
     return world
 
 
@@ -180,7 +53,8 @@ def test_permission_matrix(client, matrix_world, name, method, role, expected):
     user = _user(matrix_world, role)
     if user is not None:
         client.force_login(user)
-    response = getattr(client, method)(url, row.data)
+    data = row.data(matrix_world) if callable(row.data) else row.data
+    response = getattr(client, method)(url, data)
     assert response.status_code == expected, f"{method.upper()} {url} as {role}"
 
 

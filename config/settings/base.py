@@ -93,7 +93,9 @@ INSTALLED_APPS = [
     "bootstrap",
     "sectors",
     "members",
+    "duties",
     "summaries",
+    "consultations",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,52 @@
+"""The permission matrix's rows, one module per area, merged here.
+
+Each module defines ROWS (url name -> Row) and may define prepare(world) to
+create the objects its URLs need. Add a module to AREAS when an area adds URLs."""
+
+import importlib
+from dataclasses import dataclass, field
+
+ROLES = (
+    "anonymous",
+    "member",
+    "other_group",
+    "convenor",
+    "staff",
+    "other_staff",
+    "leader",
+    "admin",
+)
+
+AREAS = ("foundation", "duties", "checkin", "records", "consultations")
+
+
+@dataclass
+class Row:
+    kwargs: object = None  # world -> dict
+    get: str = ""  # eight statuses in ROLES order, or "" when the method is not tested
+    post: str = ""
+    data: object = field(default_factory=dict)  # a dict, or world -> dict
+
+
+def areas():
+    for name in AREAS:
+        try:
+            yield importlib.import_module(f"tests.matrix.{name}")
+        except ModuleNotFoundError as error:
+            if error.name != f"tests.matrix.{name}":
+                raise
+
+
+def all_rows() -> dict:
+    merged = {}
+    for module in areas():
+        overlap = merged.keys() & module.ROWS.keys()
+        assert not overlap, f"rows defined twice: {overlap}"
+        merged.update(module.ROWS)
+    return merged
+
+
+def prepare(world) -> None:
+    for module in areas():
+        if hasattr(module, "prepare"):
+            module.prepare(world)
