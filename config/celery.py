@@ -7,3 +7,12 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 app = Celery("lvzhi")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@app.on_after_finalize.connect
+def _periodic_jobs(sender, **kwargs):
+    # Each app keeps its beat schedule beside its tasks (importing them from
+    # settings would load models before Django is ready).
+    from duties.tasks import BEAT_SCHEDULE as duties_jobs
+
+    sender.conf.beat_schedule = {**duties_jobs}

@@ -745,7 +745,7 @@ HEADER_SCAN_ROWS = 10
 MAX_COLUMNS = 60
 
 
-def _read_bytes(file) -> bytes:
+def upload_read_bytes(file) -> bytes:
     limit = settings.IMPORT_MAX_BYTES
     too_big = RosterFileError(
         [
@@ -768,7 +768,7 @@ def _read_bytes(file) -> bytes:
     return data
 
 
-def _not_xlsx(message=None) -> RosterFileError:
+def not_xlsx_error(message=None) -> RosterFileError:
     return RosterFileError(
         [
             RowIssue(
@@ -788,32 +788,32 @@ def roster_read(file) -> tuple[Dataset, list[int]]:
     """The first sheet of an .xlsx as a dataset keyed by its header row, and the
     spreadsheet row number of each dataset row. Refuses files that are too
     large, not .xlsx, have too many rows or contain formulas."""
-    data = _read_bytes(file)
+    data = upload_read_bytes(file)
     if data.startswith(OLE_MAGIC):
-        raise _not_xlsx(
+        raise not_xlsx_error(
             _("该文件已设置打开密码,或是旧版 .xls 格式:请取消密码并另存为 .xlsx 后再上传")
         )
     if not zipfile.is_zipfile(io.BytesIO(data)):
-        raise _not_xlsx()
+        raise not_xlsx_error()
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             # A small zip can unpack to gigabytes: refuse what no roster needs.
             if sum(info.file_size for info in archive.infolist()) > 40 * settings.IMPORT_MAX_BYTES:
-                raise _not_xlsx(_("文件内容异常,无法读取"))
+                raise not_xlsx_error(_("文件内容异常,无法读取"))
         # Formulas are refused below, so the stored values are all there is to read.
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except RosterFileError:
         raise
     except Exception:
         logger.info("roster import: unreadable workbook", exc_info=True)
-        raise _not_xlsx() from None
+        raise not_xlsx_error() from None
     try:
         return _sheet_dataset(workbook.worksheets[0])
     except RosterFileError:
         raise
     except Exception:
         logger.info("roster import: unreadable sheet", exc_info=True)
-        raise _not_xlsx() from None
+        raise not_xlsx_error() from None
     finally:
         workbook.close()
 

@@ -81,15 +81,15 @@ def _term_for_import(user, term_id) -> Term:
     return term
 
 
-def _imports_dir() -> Path:
+def imports_dir() -> Path:
     path = Path(settings.MEDIA_ROOT) / "imports"
     path.mkdir(parents=True, exist_ok=True)
     return path
 
 
-def _store_upload(upload) -> str:
+def upload_store(upload) -> str:
     """Keep a checked upload for the confirm step; forget ones never confirmed."""
-    folder = _imports_dir()
+    folder = imports_dir()
     cutoff = time.time() - TOKEN_MAX_AGE
     for old in folder.glob("*.xlsx"):
         if old.stat().st_mtime < cutoff:
@@ -132,7 +132,7 @@ def roster_import(request):
     preview = roster_import_preview(term=term, file=upload, by=request.user)
     token = None
     if preview.is_valid and preview.new + preview.updated:
-        name = _store_upload(upload)
+        name = upload_store(upload)
         token = signing.dumps({"f": name, "t": term.pk, "u": request.user.pk}, salt=TOKEN_SALT)
     return _page(request, form, preview=preview, token=token)
 
@@ -149,7 +149,7 @@ def roster_import_confirm(request):
     if data.get("u") != request.user.pk or not STORED_NAME.match(data.get("f", "")):
         raise PermissionDenied
     term = _term_for_import(request.user, data.get("t"))
-    path = _imports_dir() / data["f"]
+    path = imports_dir() / data["f"]
     if not path.exists():
         messages.error(request, _("该文件已导入或已过期,请重新上传。"))
         return redirect(reverse("members:roster_import") + f"?term={term.pk}")

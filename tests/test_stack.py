@@ -136,3 +136,12 @@ def test_a_real_celery_worker_sends_a_notice_once(transactional_db):
         worker.wait(timeout=30)
     # then the worker sent it, once
     assert Notice.objects.filter(key="worker", person=person).count() == 1
+
+
+def test_beat_runs_every_apps_periodic_jobs():
+    from config.celery import app
+
+    app.finalize()
+    assert {"duties-signup-deadline-reminders", "duties-activity-eve-reminders"} <= set(
+        app.conf.beat_schedule
+    )
