@@ -14,14 +14,19 @@ and creates nothing; a plan whose bodies exist only in part is refused.
 """
 
 import datetime
+import io
 import random
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
 from django.db.models import Count, Q
+from django.utils import timezone
 
+from duties.models import Activity, ActivityKind, Participation, SelfReportedDuty
+from duties.services import activity_kinds_ensure_defaults
 from members.models import Honour, Member, Party, Person
 from sectors.models import Body, Committee, MemberHome, PlenarySession, Sector, SectorGroup, Term
 
@@ -325,9 +330,12 @@ def generate(
     members: int | None = None,
     seed: int = DEFAULT_SEED,
     body_name: str | None = None,
+    now: datetime.datetime | None = None,
 ) -> dict:
     """Build the bodies of `scale` unless they are all there already; returns a summary
-    with `created` telling which."""
+    with `created` telling which. `now` splits the activities into history (attendance
+    recorded) and the coming weeks (open for sign-up); by default noon of AS_OF, so the
+    same seed gives the same rows whenever it runs (seed_demo passes the real time)."""
     plan = scale_plan(scale, members=members, body_name=body_name)
     names = [b.name for b in plan]
     existing = set(Body.objects.filter(name__in=names).values_list("name", flat=True))
@@ -340,7 +348,11 @@ def generate(
         )
     started = time.perf_counter()
     with transaction.atomic():
-        _Builder(plan, seed).build()
+        builder = _Builder(plan, seed)
+        builder.build()
+        DutyBuilder(seed=seed, now=now, density=DUTY_DENSITY[scale]).build(
+            list(builder.terms.values())
+        )
     return {
         "scale": scale,
         "created": True,
@@ -379,6 +391,9 @@ def plan_summary(body_names) -> dict:
         "persons": members.values("person_id").distinct().count(),
         "persons_in_several_bodies": persons_in_several,
         "honours": Honour.objects.filter(person__seats__term__body__in=bodies).distinct().count(),
+        "activities": Activity.objects.filter(body__in=bodies).count(),
+        "participations": Participation.objects.filter(activity__body__in=bodies).count(),
+        "self_reported": SelfReportedDuty.objects.filter(member__term__body__in=bodies).count(),
         "current_members_by_body": per_body,
     }
 
@@ -785,3 +800,591 @@ def _apportion(total: int, weights: list[tuple[str, int]]) -> dict[str, int]:
     for n in sorted(shares, key=lambda n: shares[n] - int(shares[n]), reverse=True)[:short]:
         quotas[n] += 1
     return quotas
+
+
+# Duty activities and participation --------------------------------------------------
+
+GENERATOR_USER = "lvzhi-generator"  # created_by / recorded_by / reviewed_by of generated rows
+UPCOMING_DAYS = 60  # the coming weeks a current term has activities published for
+# Menu activities (inspections, research, consultations …) a year per sitting member:
+# 0.12 gives a city body of 450 about 55 of them, about 115 activities in all.
+MENU_RATE = 0.12
+# How much busier than that M and L are (committee, group and menu activities), so
+# that M has about 200,000 participation rows and L about a million.
+DUTY_DENSITY = {"S": 1.0, "demo": 1.0, "M": 1.12, "L": 1.34}
+MENU_KINDS = (
+    ("inspection", 3), ("research", 3), ("thematic_consultation", 2),
+    ("counterpart_consultation", 2), ("sector_consultation", 1), ("community_consultation", 3),
+    ("supervision", 2), ("training", 2), ("leader_visit", 1),
+)  # fmt: skip
+SELF_REPORTED_KINDS = (
+    ("good_deed", 4), ("sector_liaison", 3), ("pairing", 2), ("published_speech", 2),
+    ("investment", 1), ("talent", 1),
+)  # fmt: skip
+# fmt: off
+TOPICS = (
+    "优化营商环境", "养老服务体系建设", "城乡污水治理", "义务教育优质均衡发展", "乡村振兴", "文旅融合发展",
+    "基层医疗卫生服务", "数字经济发展", "非物质文化遗产保护传承", "老旧小区改造", "食品安全监管",
+    "河湖长制落实", "新能源汽车产业发展", "职业教育产教融合", "民营企业融资", "婴幼儿托育服务",
+    "历史文化街区保护", "城市交通拥堵治理", "农村人居环境整治", "科技创新平台建设", "生活垃圾分类",
+    "中小学生心理健康", "社区居家养老", "高标准农田建设", "人才公寓建设", "预制菜产业发展",
+)
+THEMES = {
+    "inspection": ("视察{t}工作", "实地视察 + 座谈交流"),
+    "research": ("{t}专题调研", "实地调研 + 部门座谈"),
+    "thematic_consultation": ("{t}专题协商会", "专题协商会"),
+    "counterpart_consultation": ("就{t}开展对口协商", "对口协商座谈"),
+    "sector_consultation": ("{t}界别协商", "界别协商会"),
+    "community_consultation": ("有事好商量:{t}", "协商议事室议事"),
+    "supervision": ("{t}民主监督", "监督视察 + 情况通报"),
+    "training": ("委员履职能力培训:{t}", "专题讲座"),
+    "leader_visit": ("主席会议成员走访委员:听取{t}意见", "走访座谈"),
+    "standing_meeting": ("常委会会议:协商{t}", "常委会会议"),
+    "committee_meeting": ("{c}会议:研究{t}", "专委会全体会议"),
+    "group_meeting": ("{g}活动:学习交流{t}", "小组学习交流"),
+}
+LEAVE_REASONS = ("因公出差", "单位有重要会议", "身体不适", "在外地学习培训", "家中有事", "参加上级会议")
+CANCEL_REASONS = ("因天气原因取消", "与市委重要会议时间冲突,另行安排", "承办单位工作调整,活动延期")
+RETURN_REASONS = ("请补充活动照片或证明材料", "内容过于简略,请补充具体做法和成效", "该事项已由机关统一登记,无需自报")
+DUTY_TEXTS = {
+    "good_deed": "走访{t}相关困难群众,协调解决实际问题 {n} 件",
+    "sector_liaison": "联系界别群众,收集关于{t}的意见建议 {n} 条",
+    "pairing": "结对帮扶{v}村困难家庭,落实帮扶措施 {n} 项",
+    "published_speech": "在{c}日报发表关于{t}的履职文章",
+    "investment": "牵线引进{t}相关项目 {n} 个",
+    "talent": "引荐{t}领域高层次人才 {n} 名",
+}
+# fmt: on
+CN_DIGITS = "零一二三四五六七八九"
+NEVER = datetime.date.max.toordinal()
+
+
+def _cn(n: int) -> str:
+    """1..99 in Chinese numerals: 15 -> 十五."""
+    tens, ones = divmod(n, 10)
+    if not tens:
+        return CN_DIGITS[ones]
+    return ("" if tens == 1 else CN_DIGITS[tens]) + "十" + (CN_DIGITS[ones] if ones else "")
+
+
+@dataclass
+class _TermPool:
+    """A term's members as plain tuples (pk, standing, group_id, joined, left, committee ids),
+    dates as ordinals, and what its activities refer to."""
+
+    term: Term
+    place: str
+    members: list[tuple]
+    committees: list[Committee]
+    groups: list[SectorGroup]
+    sessions: list[PlenarySession]
+    homes: list[MemberHome]
+
+
+class DutyBuilder:
+    """Activities, participation and self-reported duties for terms already in the
+    database: history up to `now` (attendance recorded), then UPCOMING_DAYS of published
+    activities with sign-ups. Writes term by term, participation through COPY on
+    PostgreSQL (a million rows in well under a minute) and bulk_create elsewhere."""
+
+    def __init__(
+        self,
+        *,
+        seed: int = DEFAULT_SEED,
+        now: datetime.datetime | None = None,
+        density: float = 1.0,
+    ):
+        self.density = density
+        self.rng = random.Random(f"{seed}-duties")
+        self.tz = timezone.get_default_timezone()
+        self.now = now or datetime.datetime.combine(AS_OF, datetime.time(12), tzinfo=self.tz)
+        self.cut = timezone.localtime(self.now, self.tz).date()
+        self.counts = defaultdict(int)
+        self._reset()
+
+    def _reset(self):
+        self.activities: list[Activity] = []
+        self.named: list[tuple[Activity, int]] = []
+        self.rows: list[tuple] = []  # participation; the Activity object first
+        self.duties: list[SelfReportedDuty] = []
+
+    def build(self, terms, *, history: bool = True, upcoming: bool = True) -> dict:
+        self.user = _generator_user()
+        terms = sorted(terms, key=lambda t: (t.body_id, t.starts_on))
+        bodies = {t.body_id: t.body for t in terms}
+        for body in bodies.values():
+            activity_kinds_ensure_defaults(body=body)
+        self.kinds = {
+            (k.body_id, k.code): k for k in ActivityKind.objects.filter(body_id__in=bodies)
+        }
+        homes = defaultdict(list)
+        for home in MemberHome.objects.filter(body_id__in=bodies).order_by("pk"):
+            homes[home.body_id].append(home)
+        for term in terms:
+            pool = self._pool(term, homes[term.body_id])
+            if history:
+                last = self.cut - datetime.timedelta(days=1)
+                if term.ends_on:
+                    last = min(last, term.ends_on)
+                for year in range(term.starts_on.year, last.year + 1):
+                    start = max(datetime.date(year, 1, 1), term.starts_on)
+                    end = min(datetime.date(year, 12, 31), last)
+                    if start <= end:
+                        self._window(pool, start, end, upcoming=False)
+            if upcoming and term.is_current:
+                start = self.cut + datetime.timedelta(days=1)
+                self._window(
+                    pool, start, start + datetime.timedelta(days=UPCOMING_DAYS), upcoming=True
+                )
+            self._save()
+        return dict(self.counts)
+
+    def _pool(self, term: Term, homes) -> _TermPool:
+        committees_of = defaultdict(list)
+        for member_id, committee_id in Member.committees.through.objects.filter(
+            member__term=term
+        ).values_list("member_id", "committee_id"):
+            committees_of[member_id].append(committee_id)
+        members = [
+            (
+                pk,
+                standing,
+                group_id,
+                joined.toordinal(),
+                left.toordinal() if left else NEVER,
+                tuple(committees_of[pk]),
+            )
+            for pk, standing, group_id, joined, left in Member.objects.filter(term=term)
+            .order_by("pk")
+            .values_list("pk", "is_standing", "group_id", "joined_on", "left_on")
+        ]
+        return _TermPool(
+            term=term,
+            place=term.body.name.removesuffix("政协"),
+            members=members,
+            committees=list(Committee.objects.filter(term=term).order_by("order", "pk")),
+            groups=list(SectorGroup.objects.filter(term=term).order_by("order", "pk")),
+            sessions=list(PlenarySession.objects.filter(term=term).order_by("starts_on")),
+            homes=homes,
+        )
+
+    def _count(self, expected: float) -> int:
+        """`expected` rounded up or down at random, so small windows still get some."""
+        whole = int(expected)
+        return whole + (self.rng.random() < expected - whole)
+
+    def _day(self, start, end, earliest=0) -> datetime.date:
+        span = (end - start).days
+        return start + datetime.timedelta(days=self.rng.randint(min(earliest, span), span))
+
+    # One window: a year of a term's history, or the coming weeks.
+    def _window(self, p: _TermPool, start: datetime.date, end: datetime.date, *, upcoming):
+        rng = self.rng
+        s, e = start.toordinal(), end.toordinal()
+        stable = [m for m in p.members if m[3] <= s and m[4] >= e]
+        partial = [
+            m for m in p.members if m[3] <= e and m[4] >= s and not (m[3] <= s and m[4] >= e)
+        ]
+
+        def sitting(day: datetime.date, among=None):
+            d = day.toordinal()
+            if among is None:
+                return stable + [m for m in partial if m[3] <= d <= m[4]]
+            keep, part = among
+            return keep + [m for m in part if m[3] <= d <= m[4]]
+
+        def subset(test):
+            return [m for m in stable if test(m)], [m for m in partial if test(m)]
+
+        n = len(stable) + len(partial)
+        if not n:
+            return
+        frac = ((end - start).days + 1) / 365
+        topic = lambda: rng.choice(TOPICS)  # noqa: E731
+
+        for session in p.sessions:
+            if start <= session.starts_on <= end:
+                self._plenary(p, session, sitting(session.starts_on))
+        for _ in range(self._count(5 * frac)):
+            day = self._day(start, end)
+            self._required(
+                p, "standing_meeting", day, [m for m in sitting(day) if m[1]],
+                audience=Activity.Audience.STANDING, topic=topic(), upcoming=upcoming,
+            )  # fmt: skip
+        for committee in p.committees:
+            among = subset(lambda m, c=committee.pk: c in m[5])
+            for _ in range(self._count(2 * frac * self.density)):
+                day = self._day(start, end)
+                members = sitting(day, among)
+                self._listed(
+                    p, "committee_meeting", day, members, share=(0.85, 0.95),
+                    source=Participation.Source.STAFF, topic=topic(), upcoming=upcoming,
+                    organiser=Activity.Organiser.COMMITTEE, committee=committee,
+                    audience=Activity.Audience.COMMITTEE,
+                )  # fmt: skip
+        for group in p.groups:
+            among = subset(lambda m, g=group.pk: m[2] == g)
+            for _ in range(self._count(1.5 * frac * self.density)):
+                day = self._day(start, end)
+                members = sitting(day, among)
+                self._listed(
+                    p, "group_meeting", day, members, share=(0.7, 0.9),
+                    source=Participation.Source.SIGNUP, topic=topic(), upcoming=upcoming,
+                    organiser=Activity.Organiser.GROUP, group=group,
+                    audience=Activity.Audience.GROUP, convenor=group.convenor_id,
+                )  # fmt: skip
+        menu = self._count(n * MENU_RATE * frac * self.density)
+        if upcoming:
+            menu = max(menu, 6)
+        # One or two a year are cancelled (the list stays, nobody attended).
+        cancelled = (
+            set() if upcoming or menu < 5 else set(rng.sample(range(menu), rng.randint(1, 2)))
+        )
+        for i in range(menu):
+            # The first coming one is full with a waiting list: someone always is.
+            forced_full = upcoming and i == 0
+            day = self._day(start, end, earliest=14 if forced_full else 0)
+            self._menu(
+                p, day, sitting(day), topic=topic(), upcoming=upcoming, full=forced_full,
+                cancelled=i in cancelled,
+            )  # fmt: skip
+        if not upcoming:
+            self._self_reported(p, start, end, sitting(start + (end - start) / 2), frac)
+
+    # Activities.
+    def _activity(self, p, code, day, *, hours=(9, 12), topic="", upcoming=False, **fields):
+        rng = self.rng
+        kind = self.kinds[p.term.body_id, code]
+        starts = datetime.datetime.combine(
+            day, datetime.time(hours[0], rng.choice((0, 30))), tzinfo=self.tz
+        )
+        ends = datetime.datetime.combine(day, datetime.time(hours[1], 0), tzinfo=self.tz)
+        created = starts - datetime.timedelta(days=rng.randint(10, 30), hours=rng.randint(0, 8))
+        if upcoming:
+            created = min(created, self.now - datetime.timedelta(days=rng.randint(1, 10)))
+        theme, form = THEMES.get(code, (kind.name + ":{t}", kind.name))
+        group, committee = fields.get("organiser_group"), fields.get("organiser_committee")
+        theme = theme.format(
+            t=topic, c=committee.name if committee else "", g=group.name if group else ""
+        )
+        home = None
+        if p.homes and (code == "community_consultation" or rng.random() < 0.2):
+            home = rng.choice(p.homes)
+        activity = Activity(
+            body_id=p.term.body_id,
+            term=p.term,
+            kind=kind,
+            theme=theme[:200],
+            goal=f"了解{topic}推进情况,提出意见建议" if topic else "",
+            form=form,
+            venue_home=home,
+            venue_text="" if home else rng.choice(("{}政协机关第一会议室", "{}行政中心", "{}市民中心", "活动现场(另行通知)")).format(p.place),
+            starts_at=starts,
+            ends_at=ends,
+            status=Activity.Status.PUBLISHED if upcoming else Activity.Status.CONFIRMED,
+            created_by=self.user,
+            created_at=created,
+            **fields,
+        )  # fmt: skip
+        self.activities.append(activity)
+        self.counts["activities"] += 1
+        return activity
+
+    def _plenary(self, p, session, members):
+        term = p.term
+        activity = self._activity(
+            p, "plenary", session.starts_on, hours=(9, 17), required_attendance=True,
+            audience=Activity.Audience.ALL,
+        )  # fmt: skip
+        activity.ends_at = datetime.datetime.combine(
+            session.ends_on, datetime.time(12), tzinfo=self.tz
+        )
+        activity.theme = (
+            f"{p.term.body.name}第{_cn(term.number)}届委员会第{_cn(session.number)}次会议"
+        )
+        activity.form = "全体会议"
+        activity.venue_home, activity.venue_text = None, f"{p.place}人民大会堂"
+        self._fill(activity, members, source=Participation.Source.REQUIRED)
+        # Speeches at the plenary: named members, each on the list as speaker.
+        speakers = self.rng.sample(members, min(len(members), self.rng.randint(8, 15)))
+        speech = self._activity(
+            p, "plenary_speech", session.starts_on + datetime.timedelta(days=1), hours=(14, 17),
+            audience=Activity.Audience.NAMED, capacity=len(speakers),
+        )  # fmt: skip
+        speech.theme = f"第{_cn(term.number)}届{_cn(session.number)}次会议大会发言"
+        self.named += [(speech, m[0]) for m in speakers]
+        self._fill(
+            speech, speakers, source=Participation.Source.STAFF, role=Participation.Role.SPEAKER
+        )
+
+    def _required(self, p, code, day, members, *, audience, topic, upcoming):
+        activity = self._activity(
+            p, code, day, required_attendance=True, audience=audience, topic=topic,
+            upcoming=upcoming, hours=(9, 12),
+        )  # fmt: skip
+        self._fill(activity, members, source=Participation.Source.REQUIRED)
+
+    def _listed(self, p, code, day, members, *, share, source, audience, topic, upcoming,
+                organiser, committee=None, group=None, convenor=None):  # fmt: skip
+        if not members:
+            return
+        activity = self._activity(
+            p, code, day, topic=topic, upcoming=upcoming, hours=(14, 17), organiser=organiser,
+            organiser_committee=committee, organiser_group=group, audience=audience,
+            audience_committee=committee, audience_group=group,
+        )  # fmt: skip
+        activity.signup_deadline = activity.starts_at - datetime.timedelta(days=2)
+        chosen = self.rng.sample(members, max(1, int(len(members) * self.rng.uniform(*share))))
+        if convenor and convenor not in {m[0] for m in chosen}:
+            lead = [m for m in members if m[0] == convenor]
+            chosen = lead + chosen[: len(chosen) - 1] if lead else chosen
+        self._fill(activity, chosen, source=source, convenor=convenor)
+
+    def _menu(self, p, day, members, *, topic, upcoming, full, cancelled=False):
+        rng = self.rng
+        code = rng.choices([c for c, _ in MENU_KINDS], [w for _, w in MENU_KINDS])[0]
+        fields = {"organiser": Activity.Organiser.OFFICE, "audience": Activity.Audience.ALL}
+        roll = rng.random()
+        audience = members
+        if not full and roll >= 0.5 and code != "leader_visit":
+            if roll < 0.8 and p.committees:
+                committee = rng.choice(p.committees)
+                fields |= {
+                    "organiser": Activity.Organiser.COMMITTEE,
+                    "organiser_committee": committee,
+                }
+                if rng.random() < 0.5:
+                    fields |= {
+                        "audience": Activity.Audience.COMMITTEE,
+                        "audience_committee": committee,
+                    }
+                    audience = [m for m in members if committee.pk in m[5]]
+            elif p.groups:
+                group = rng.choice(p.groups)
+                fields |= {"organiser": Activity.Organiser.GROUP, "organiser_group": group,
+                           "audience": Activity.Audience.GROUP, "audience_group": group}  # fmt: skip
+                audience = [m for m in members if m[2] == group.pk]
+        if not audience:
+            return None
+        if full:
+            capacity = min(len(audience) - 1, rng.randint(12, 20))
+        elif (code == "training" and rng.random() < 0.7) or rng.random() < 0.15:
+            capacity = None
+        else:
+            capacity = min(len(audience), rng.randint(20, 80))
+        activity = self._activity(
+            p, code, day, topic=topic, upcoming=upcoming, hours=rng.choice(((9, 12), (14, 17))),
+            capacity=capacity, **fields,
+        )  # fmt: skip
+        if cancelled:
+            activity.status = Activity.Status.CANCELLED
+            activity.cancel_reason = rng.choice(CANCEL_REASONS)
+        activity.signup_deadline = datetime.datetime.combine(
+            day - datetime.timedelta(days=rng.randint(2, 6)), datetime.time(17), tzinfo=self.tz
+        )
+        if full:
+            activity.signup_deadline = max(
+                activity.signup_deadline, self.now + datetime.timedelta(days=3)
+            )
+        waiting = 0
+        if capacity is None:
+            broad = fields["audience"] == Activity.Audience.ALL
+            confirmed = int(len(audience) * rng.uniform(*((0.1, 0.3) if broad else (0.5, 0.9))))
+        elif full or rng.random() < 0.12:
+            confirmed = capacity
+            waiting = min(len(audience) - capacity, rng.randint(2, 5))
+        else:
+            confirmed = int(capacity * rng.uniform(0.6, 0.98))
+        if upcoming and not full:
+            confirmed = int(confirmed * rng.uniform(0.3, 1.0))
+            waiting = 0
+        withdrawn = rng.randint(1, 3) if rng.random() < 0.1 else 0
+        confirmed = max(1, min(confirmed, len(audience)))
+        waiting = max(0, min(waiting, len(audience) - confirmed))
+        withdrawn = max(0, min(withdrawn, len(audience) - confirmed - waiting))
+        chosen = rng.sample(audience, confirmed + waiting + withdrawn)
+        self._fill(
+            activity, chosen[:confirmed], source=Participation.Source.SIGNUP,
+            waiting=chosen[confirmed : confirmed + waiting],
+            withdrawn=chosen[confirmed + waiting :],
+        )  # fmt: skip
+        return activity
+
+    # Participation rows: (activity, member, signup, source, role, signed_up_at,
+    # attendance, leave, leave_reason, checked_in_at, recorded_by, recorded_at).
+    def _fill(self, activity, confirmed, *, source, role=None, convenor=None,
+              waiting=(), withdrawn=()):  # fmt: skip
+        rng = self.rng
+        past = activity.status == Activity.Status.CONFIRMED
+        role = role or Participation.Role.PARTICIPANT
+        required = source in (Participation.Source.REQUIRED, Participation.Source.STAFF)
+        opens = activity.created_at
+        closes = activity.signup_deadline or activity.starts_at
+        if activity.status == Activity.Status.PUBLISHED:
+            closes = min(closes, self.now)
+        span = max((closes - opens).total_seconds(), 60)
+        times = sorted(
+            opens + datetime.timedelta(seconds=rng.uniform(0, span))
+            for _ in range(len(confirmed) + len(waiting))
+        )
+        checkin = past and activity.starts_at.year >= 2024 and rng.random() < 0.5
+        recorded_at = activity.ends_at + datetime.timedelta(days=1) if past else None
+        recorder = self.user.pk if past else None
+        for i, m in enumerate(confirmed):
+            at = opens if required else times[i]
+            member_role = Participation.Role.CONVENOR if m[0] == convenor else role
+            attendance = leave = reason = ""
+            checked_in = None
+            if past:
+                roll = rng.random()
+                if roll < 0.86:
+                    attendance = Participation.Attendance.ATTENDED
+                    if checkin:
+                        checked_in = activity.starts_at - datetime.timedelta(
+                            minutes=rng.randint(1, 25)
+                        )
+                elif roll < 0.95:
+                    attendance = Participation.Attendance.EXCUSED
+                    leave, reason = Participation.Leave.APPROVED, rng.choice(LEAVE_REASONS)
+                else:
+                    attendance = Participation.Attendance.ABSENT
+            elif activity.required_attendance and rng.random() < 0.05:
+                leave, reason = Participation.Leave.REQUESTED, rng.choice(LEAVE_REASONS)
+            self.rows.append(
+                (activity, m[0], Participation.Signup.CONFIRMED, source, member_role, at,
+                 attendance, leave, reason, checked_in, recorder if attendance else None,
+                 recorded_at if attendance else None)
+            )  # fmt: skip
+        for i, m in enumerate(waiting, len(confirmed)):
+            self.rows.append(
+                (activity, m[0], Participation.Signup.WAITLISTED, source, role, times[i],
+                 "", "", "", None, None, None)
+            )  # fmt: skip
+        for m in withdrawn:
+            at = opens + datetime.timedelta(seconds=rng.uniform(0, span))
+            self.rows.append(
+                (activity, m[0], Participation.Signup.WITHDRAWN, source, role, at,
+                 "", "", "", None, None, None)
+            )  # fmt: skip
+        activity.signed_up_count = len(confirmed)
+        if activity.capacity is not None:
+            activity.capacity = max(activity.capacity, len(confirmed))
+        self.counts["participations"] += len(confirmed) + len(waiting) + len(withdrawn)
+
+    def _self_reported(self, p, start, end, members, frac):
+        rng = self.rng
+        codes = [c for c, _ in SELF_REPORTED_KINDS]
+        weights = [w for _, w in SELF_REPORTED_KINDS]
+        for m in members:
+            for chance in (0.5, 0.15):
+                if rng.random() >= chance * frac:
+                    break
+                lo = max(start.toordinal(), m[3])
+                hi = min(end.toordinal(), m[4])
+                if lo > hi:
+                    break
+                done_on = datetime.date.fromordinal(rng.randint(lo, hi))
+                code = rng.choices(codes, weights)[0]
+                age = (self.cut - done_on).days
+                if age > 30:
+                    status = rng.choices(("verified", "returned"), (88, 12))[0]
+                else:
+                    status = rng.choices(("submitted", "verified", "returned"), (6, 3, 1))[0]
+                created = datetime.datetime.combine(
+                    done_on + datetime.timedelta(days=rng.randint(0, 3)),
+                    datetime.time(rng.randint(8, 22), rng.randint(0, 59)),
+                    tzinfo=self.tz,
+                )
+                created = min(created, self.now - datetime.timedelta(hours=1))
+                reviewed = None
+                if status != "submitted":
+                    reviewed = min(created + datetime.timedelta(days=rng.randint(2, 20)), self.now)
+                self.duties.append(
+                    SelfReportedDuty(
+                        member_id=m[0],
+                        kind=self.kinds[p.term.body_id, code],
+                        done_on=done_on,
+                        description=DUTY_TEXTS[code].format(
+                            t=rng.choice(TOPICS),
+                            n=rng.randint(1, 6),
+                            v=rng.choice(PLACE_WORDS),
+                            c=p.place.removesuffix("市"),
+                        ),
+                        status=status,
+                        return_reason=rng.choice(RETURN_REASONS) if status == "returned" else "",
+                        reviewed_by=self.user if reviewed else None,
+                        reviewed_at=reviewed,
+                        created_at=created,
+                    )
+                )
+
+    # Writing.
+    def _save(self):
+        Activity.objects.bulk_create(self.activities, batch_size=1000)
+        through = Activity.audience_members.through
+        through.objects.bulk_create(
+            [through(activity_id=a.pk, member_id=m) for a, m in self.named], batch_size=BATCH
+        )
+        rows = [(a.pk, *rest) for a, *rest in self.rows]
+        if connection.vendor == "postgresql":
+            _copy_participations(rows)
+        else:
+            fields = PARTICIPATION_COLUMNS
+            Participation.objects.bulk_create(
+                (Participation(**dict(zip(fields, row, strict=True))) for row in rows),
+                batch_size=5000,
+            )
+        SelfReportedDuty.objects.bulk_create(self.duties, batch_size=BATCH)
+        self.counts["self_reported"] += len(self.duties)
+        self._reset()
+
+
+PARTICIPATION_COLUMNS = (
+    "activity_id", "member_id", "signup", "source", "role", "signed_up_at", "attendance",
+    "leave", "leave_reason", "checked_in_at", "recorded_by_id", "recorded_at",
+)  # fmt: skip
+
+
+NULL = "\\N"  # COPY's null
+
+
+def _stamp(value) -> str:
+    return NULL if value is None else value.isoformat(sep=" ")
+
+
+def _copy_participations(rows, chunk: int = 100_000):
+    """COPY the rows into the participation table (PostgreSQL): several times faster
+    than INSERT for a million rows. The texts carry no tab, newline or backslash."""
+    table = Participation._meta.db_table
+    sql = f"COPY {table} ({', '.join(PARTICIPATION_COLUMNS)}) FROM STDIN"
+    with connection.cursor() as cursor:
+        for i in range(0, len(rows), chunk):
+            text = "".join(
+                f"{a}\t{m}\t{su}\t{so}\t{ro}\t{_stamp(at)}\t{att}\t{lv}\t{why}\t{_stamp(ci)}"
+                f"\t{NULL if by is None else by}\t{_stamp(rec)}\n"
+                for a, m, su, so, ro, at, att, lv, why, ci, by, rec in rows[i : i + chunk]
+            )
+            cursor.copy_expert(sql, io.StringIO(text))
+
+
+def _generator_user():
+    user, created = get_user_model().objects.get_or_create(
+        username=GENERATOR_USER, defaults={"is_active": False}
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return user
+
+
+def activities_top_up(body: Body, *, now=None, seed: int = DEFAULT_SEED) -> int:
+    """Publish a fresh UPCOMING_DAYS of activities in the body's current term when none
+    is open for sign-up any more (a demo database seeded weeks ago). Returns how many
+    activities it added (0 when some are still open)."""
+    now = now or timezone.now()
+    open_ones = Activity.objects.filter(body=body, required_attendance=False).open_for_signup(now)
+    term = Term.objects.select_related("body").filter(body=body, is_current=True).first()
+    if term is None or open_ones.exists():
+        return 0
+    counts = DutyBuilder(seed=seed, now=now).build([term], history=False)
+    return counts.get("activities", 0)

@@ -1,5 +1,6 @@
-"""Build the data of a scale if it is missing, then time the member list page and the
-roster export, each beside a baseline measured in the same run.
+"""Build the data of a scale if it is missing, then time the member list page, the
+roster export and the duty pages (activity menu, attendance, duty record), each beside
+a baseline measured in the same run.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/lvzhi_bench \
         .venv/bin/python -m bench.run --scale S --scale L
@@ -22,6 +23,7 @@ import time
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results.md"
+TARGET_MS = 500  # the issue's target for a page: median of 20 warm requests
 CHILD_KINDS = ("export", "csv")
 ROSTER_HEADERS = (
     "委员编号", "姓名", "性别", "民族", "出生日期", "党派", "界别", "界别小组", "工作单位", "职务",
@@ -92,11 +94,15 @@ def _bench_scale(scale, args) -> list[tuple]:
             made,
             "",
             "",
-            f"{summary['members']} 个席位, {summary['bodies']} 个政协",
+            "",
+            f"{summary['members']} 个席位, {summary['bodies']} 个政协, "
+            f"{summary.get('activities', 0)} 项活动, {summary.get('participations', 0)} 条参加记录, "
+            f"{summary.get('self_reported', 0)} 条自报履职",
         )
     ]
     rows.append(_bench_member_list(scale, term, args.requests, where))
     rows += _bench_export(scale, term, args, where)
+    rows += _bench_duties(scale, term, args.requests, where)
     return rows
 
 
@@ -162,8 +168,196 @@ def _bench_member_list(scale, term, n, where) -> tuple:
         f"{page_ms:.1f} ms, {len(queries)} 次查询",
         f"{base_ms:.2f} ms (一条 SQL, {page_size} 行)",
         f"{page_ms / base_ms:.0f}×",
+        _met(page_ms),
         where,
     )
+
+
+def _met(ms) -> str:
+    return f"达标 (<{TARGET_MS} ms)" if ms < TARGET_MS else f"未达标 (≥{TARGET_MS} ms)"
+
+
+# (c) The duty pages: the activity menu (a member of the body), the attendance page of
+# the body's largest activity (staff) and a member's duty record (staff), each against
+# one plain SQL query fetching the same rows.
+def _bench_duties(scale, term, n, where) -> list[tuple]:
+    from django.urls import NoReverseMatch, reverse
+    from django.utils import timezone
+
+    from duties.models import Activity
+
+    member = _bench_member(term)
+    member_client = _client(member.person.user)
+    staff_client = _client(_staff_user(term.body))
+    now = timezone.now()
+    page_size = _duties_page_size()
+    rows = []
+    menu_sql, menu_params = _menu_sql(term.body, now, page_size, past=False)
+    rows.append(
+        _bench_page(scale, "活动菜单 /duties/ (委员)", member_client, "/duties/", n,
+                    (menu_sql, menu_params), f"{where}, 委员 {member.number}")
+    )  # fmt: skip
+    past_sql, past_params = _menu_sql(term.body, now, page_size, past=True)
+    rows.append(
+        _bench_page(scale, "活动菜单·已结束 /duties/?when=past (委员)", member_client,
+                    "/duties/?when=past", n, (past_sql, past_params), f"{where}, 全部历史")
+    )  # fmt: skip
+    biggest = (
+        Activity.objects.filter(term=term).exclude(status=Activity.Status.CANCELLED)
+        .order_by("-signed_up_count", "-starts_at").first()
+    )  # fmt: skip
+    if biggest is None:
+        rows.append((scale, "出席登记页 /duties/<pk>/attendance/", "not available (无活动)",
+                     "", "", "", where))  # fmt: skip
+    else:
+        rows.append(
+            _bench_page(scale, "出席登记页 /duties/<pk>/attendance/ (工作人员)", staff_client,
+                        f"/duties/{biggest.pk}/attendance/", n, _attendance_sql(biggest),
+                        f"{biggest.theme}, 名单 {biggest.signed_up_count} 人")
+        )  # fmt: skip
+    try:
+        url = reverse("duties:record", args=[member.pk])
+    except NoReverseMatch:
+        rows.append((scale, "履职档案 duties:record", "not available (无此 URL)", "", "", "",
+                     where))  # fmt: skip
+    else:
+        year = timezone.localdate().year
+        rows.append(
+            _bench_page(scale, f"履职档案 {url} (工作人员)", staff_client, url, n,
+                        _record_sql(member, year), f"委员 {member.number}, {year} 年")
+        )  # fmt: skip
+    return rows
+
+
+def _client(user):
+    from django.conf import settings
+    from django.test import Client
+
+    if "testserver" not in settings.ALLOWED_HOSTS:
+        settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _bench_member(term):
+    """A sitting member of the term with a login (bench-member-<body id>): the one
+    already linked, else the sitting member on the most lists this year."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Count, Q
+    from django.utils import timezone
+
+    from members.models import Member
+
+    user, _ = get_user_model().objects.get_or_create(username=f"bench-member-{term.body_id}")
+    sitting = Member.objects.filter(term=term, left_on__isnull=True).select_related("person")
+    member = sitting.filter(person__user=user).first()
+    if member is None:
+        year = timezone.localdate().year
+        member = (
+            sitting.filter(person__user__isnull=True)
+            .annotate(n=Count("participations", filter=Q(participations__activity__starts_at__year=year)))
+            .order_by("-n", "number").first()
+        )  # fmt: skip
+        member.person.user = user
+        member.person.save(update_fields=["user"])
+    return member
+
+
+def _bench_page(scale, label, client, url, n, baseline, note) -> tuple:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def page():
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        return response
+
+    sql, params = baseline
+    try:
+        page_ms = _median_ms(page, n)
+        with CaptureQueriesContext(connection) as queries:
+            page()
+    except Exception as error:  # report, do not hide the other figures
+        return (scale, label, f"failed: {type(error).__name__}: {error}"[:200], "", "", "", note)
+    fetched = []
+
+    def base():
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            fetched[:] = cursor.fetchall()
+
+    base_ms = _median_ms(base, n)
+    return (
+        scale,
+        f"{label} (中位数, {n} 次)",
+        f"{page_ms:.1f} ms, {len(queries)} 次查询",
+        f"{base_ms:.2f} ms (一条 SQL, {len(fetched)} 行)",
+        f"{page_ms / base_ms:.0f}×",
+        _met(page_ms),
+        note,
+    )
+
+
+def _duties_page_size() -> int:
+    try:
+        from duties.views import PAGE_SIZE
+    except ImportError:
+        return 20
+    return PAGE_SIZE
+
+
+def _menu_sql(body, now, limit, *, past) -> tuple[str, list]:
+    """A page of the body's published activities with kind and venue, coming or past."""
+    from duties.models import Activity, ActivityKind
+    from sectors.models import MemberHome
+
+    a, k, h = Activity._meta.db_table, ActivityKind._meta.db_table, MemberHome._meta.db_table
+    when, order = ("a.ends_at < %s", "a.starts_at DESC, a.id DESC") if past else (
+        "a.ends_at >= %s", "a.starts_at, a.id")  # fmt: skip
+    sql = (
+        f"SELECT a.id, a.theme, a.starts_at, a.ends_at, a.status, a.capacity, a.signed_up_count,"
+        f" a.signup_deadline, a.required_attendance, k.name, h.name, a.venue_text"
+        f" FROM {a} a JOIN {k} k ON k.id = a.kind_id LEFT JOIN {h} h ON h.id = a.venue_home_id"
+        f" WHERE a.body_id = %s AND a.status <> 'draft' AND {when} ORDER BY {order} LIMIT %s"
+    )
+    return sql, [body.pk, now, limit]
+
+
+def _attendance_sql(activity) -> tuple[str, list]:
+    """The activity's list with each member's number, name, sector and group."""
+    from duties.models import Participation
+    from members.models import Member, Person
+    from sectors.models import Sector, SectorGroup
+
+    pt, m, p = Participation._meta.db_table, Member._meta.db_table, Person._meta.db_table
+    s, g = Sector._meta.db_table, SectorGroup._meta.db_table
+    sql = (
+        f"SELECT pt.id, pt.signup, pt.attendance, pt.leave, pt.leave_reason, pt.checked_in_at,"
+        f" m.number, p.name, s.name, g.name FROM {pt} pt JOIN {m} m ON m.id = pt.member_id"
+        f" JOIN {p} p ON p.id = m.person_id JOIN {s} s ON s.id = m.sector_id"
+        f" LEFT JOIN {g} g ON g.id = m.group_id WHERE pt.activity_id = %s"
+        f" ORDER BY pt.signup, m.number"
+    )
+    return sql, [activity.pk]
+
+
+def _record_sql(member, year) -> tuple[str, list]:
+    """The member's activities of the year and verified self-reported duties, one query."""
+    from duties.models import Activity, ActivityKind, Participation, SelfReportedDuty
+
+    pt, a = Participation._meta.db_table, Activity._meta.db_table
+    k, d = ActivityKind._meta.db_table, SelfReportedDuty._meta.db_table
+    sql = (
+        f"SELECT a.starts_at, k.name, a.theme, pt.signup, pt.attendance FROM {pt} pt"
+        f" JOIN {a} a ON a.id = pt.activity_id JOIN {k} k ON k.id = a.kind_id"
+        f" WHERE pt.member_id = %s AND a.starts_at >= %s AND a.starts_at < %s"
+        f" UNION ALL SELECT d.created_at, k.name, d.description, d.status, ''"
+        f" FROM {d} d JOIN {k} k ON k.id = d.kind_id WHERE d.member_id = %s"
+        f" AND d.status = 'verified' AND d.done_on >= %s AND d.done_on < %s ORDER BY 1"
+    )
+    start, end = datetime.date(year, 1, 1), datetime.date(year + 1, 1, 1)
+    return sql, [member.pk, start, end, member.pk, start, end]
 
 
 def _page_size() -> int:
@@ -219,6 +413,7 @@ def _bench_export(scale, term, args, where) -> list[tuple]:
             figure,
             f"{base_ms:.0f} ms (csv 模块)",
             ratio,
+            "",
             where,
         )
     ]
@@ -237,6 +432,7 @@ def _bench_export(scale, term, args, where) -> list[tuple]:
                 figure,
                 f"{base_mb:.0f} MB (csv 模块)",
                 ratio,
+                "",
                 "含 Django 启动",
             )
         )
@@ -324,7 +520,7 @@ def _child(kind, term_id):
 
 
 def _table(rows) -> str:
-    head = ("规模", "项目", "结果", "基线(同次运行)", "倍数", "说明")
+    head = ("规模", "项目", "结果", "基线(同次运行)", "倍数", f"目标 <{TARGET_MS} ms", "说明")
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
     return "\n".join(lines)

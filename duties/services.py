@@ -37,6 +37,7 @@ DEFAULT_KINDS = (
     ("结对帮扶", "pairing", Category.PAIRING, True, False),
     ("领导走访委员", "leader_visit", Category.VISIT, False, False),
     ("发表履职文章", "published_speech", Category.SPEECH, True, False),
+    ("云协商", "online_consultation", Category.CONSULTATION, False, False),
 )
 
 
@@ -300,6 +301,29 @@ def list_remove(*, activity: Activity, member: Member, by) -> bool:
     )
     if was_confirmed and activity.status == Activity.Status.PUBLISHED:
         _promote_waitlist(activity)
+    return True
+
+
+@transaction.atomic
+def participation_withdraw(*, activity: Activity, member: Member, by) -> bool:
+    """Take a member off an activity's list and clear their attendance, without
+    telling them (list_remove notifies and keeps the attendance): for records
+    that stop counting, such as a hidden online comment."""
+    activity = Activity.objects.select_for_update().get(pk=activity.pk)
+    participation = (
+        Participation.objects.select_for_update().filter(activity=activity, member=member).first()
+    )
+    if participation is None or participation.signup == Participation.Signup.REMOVED:
+        return False
+    was_confirmed = participation.signup == Participation.Signup.CONFIRMED
+    participation.signup = Participation.Signup.REMOVED
+    participation.attendance = Participation.Attendance.UNKNOWN
+    participation.recorded_by = by
+    participation.recorded_at = timezone.now()
+    participation.save(update_fields=["signup", "attendance", "recorded_by", "recorded_at"])
+    if was_confirmed:
+        Activity.objects.filter(pk=activity.pk).update(signed_up_count=F("signed_up_count") - 1)
+    activity.audience_members.remove(member)
     return True
 
 

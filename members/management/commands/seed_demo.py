@@ -1,13 +1,20 @@
 """A believable city body (江城市政协, about 450 members) and one of its district
-bodies, with a login for every role. Safe to run again: it adds only what is missing."""
+bodies, with a login for every role, and their duty activities: the years so far with
+attendance, the coming weeks open for sign-up (relative to the time it runs). Safe to
+run again: it adds only what is missing (fresh coming activities when none is open
+any more, demo-member's lists and self-reported duties)."""
 
 import datetime
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
 
-from bench.generator import DEFAULT_SEED, GeneratorError, generate
+from bench.generator import DEFAULT_SEED, GeneratorError, activities_top_up, generate
+from duties import services
+from duties.models import Activity, ActivityKind, Participation, SelfReportedDuty
 from members.models import BodyRole, Honour, Member, Person
 from sectors.models import Body, SectorGroup
 
@@ -25,8 +32,9 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
 
     def handle(self, *args, seed, **options):
+        now = timezone.now()
         try:
-            summary = generate("demo", seed=seed)
+            summary = generate("demo", seed=seed, now=now)
         except GeneratorError as error:
             raise CommandError(str(error)) from error
         with transaction.atomic():
@@ -40,13 +48,23 @@ class Command(BaseCommand):
                 self._seat("demo-member", lambda: _ordinary_member(city)),
                 self._seat("demo-convenor", lambda: _convenor(city)),
             ]
+            topped_up = activities_top_up(city, now=now, seed=seed)
+            staff = get_user_model().objects.get(username="demo-staff")
+            member = Member.objects.current().get(
+                person__user__username="demo-member", term__body=city
+            )
+            _member_lists(member, now)
+            _member_duties(member, staff, now)
         if summary["created"]:
             self.stdout.write(
                 f"已生成 {summary['bodies']} 个政协、{summary['members']} 个委员席位"
                 f"({summary['persons']} 人,其中 {summary['persons_in_several_bodies']} 人"
                 "同时在两级政协任委员),"
+                f"{summary['activities']} 项履职活动、{summary['participations']} 条参加记录,"
                 f"用时 {summary['seconds']} 秒。"
             )
+        elif topped_up:
+            self.stdout.write(f"演示数据已存在;已补充 {topped_up} 项近期可报名的活动。")
         else:
             self.stdout.write("演示数据已存在,未重复生成。")
         self.stdout.write(f"\n演示账号(密码均为 {PASSWORD};委员也可用手机号登录):")
@@ -115,3 +133,85 @@ def _convenor(city) -> Member:
         term__body=city, term__is_current=True, name=CONVENOR_GROUP
     )
     return group.convenor
+
+
+def _member_lists(member: Member, now) -> None:
+    """demo-member attended, was excused and was absent before; is signed up for a
+    coming activity and waitlisted on a full one. Changes only what is missing."""
+    past = list(
+        Participation.objects.filter(
+            member=member,
+            signup=Participation.Signup.CONFIRMED,
+            activity__status=Activity.Status.CONFIRMED,
+            activity__starts_at__lt=now,
+        ).order_by("-activity__starts_at", "-pk")
+    )
+    have = {p.attendance for p in past}
+    attended = [p for p in past if p.attendance == Participation.Attendance.ATTENDED]
+    for state, leave, reason in (
+        (Participation.Attendance.EXCUSED, Participation.Leave.APPROVED, "在外地学习培训"),
+        (Participation.Attendance.ABSENT, Participation.Leave.NONE, ""),
+    ):
+        if state not in have and len(attended) > 1:
+            p = attended.pop(0)
+            p.attendance, p.leave, p.leave_reason, p.checked_in_at = state, leave, reason, None
+            p.save(update_fields=["attendance", "leave", "leave_reason", "checked_in_at"])
+
+    mine = Participation.objects.filter(
+        member=member,
+        activity__status=Activity.Status.PUBLISHED,
+        activity__starts_at__gt=now,
+        activity__required_attendance=False,
+    )
+    open_ones = (
+        Activity.objects.filter(term_id=member.term_id, required_attendance=False)
+        .open_for_signup(now)
+        .exclude(participations__member=member)
+        .order_by("starts_at", "pk")
+    )
+    if not mine.filter(signup=Participation.Signup.CONFIRMED).exists():
+        free = open_ones.filter(Q(capacity__isnull=True) | Q(signed_up_count__lt=F("capacity")))
+        _sign_up_first(free, member, now)
+    if not mine.filter(signup=Participation.Signup.WAITLISTED).exists():
+        full = open_ones.filter(capacity__isnull=False, signed_up_count__gte=F("capacity"))
+        if not _sign_up_first(full, member, now):
+            # No full one left that is open to demo-member: close the seats of one.
+            for activity in open_ones.filter(capacity__isnull=False, signed_up_count__gt=0):
+                if services.in_audience(activity, member):
+                    Activity.objects.filter(pk=activity.pk).update(capacity=F("signed_up_count"))
+                    services.signup(activity=activity, member=member, now=now)
+                    break
+
+
+def _sign_up_first(activities, member, now) -> bool:
+    for activity in activities[:50]:
+        if services.in_audience(activity, member):
+            services.signup(activity=activity, member=member, now=now)
+            return True
+    return False
+
+
+def _member_duties(member: Member, staff, now) -> None:
+    """One verified and one submitted self-reported duty for demo-member."""
+    kinds = ActivityKind.objects.filter(body_id=member.term.body_id, self_reportable=True)
+    today = timezone.localdate(now)
+    mine = SelfReportedDuty.objects.filter(member=member)
+    if not mine.filter(status=SelfReportedDuty.Status.VERIFIED).exists():
+        SelfReportedDuty.objects.create(
+            member=member,
+            kind=kinds.get(code="good_deed"),
+            done_on=today - datetime.timedelta(days=40),
+            description="走访社区困难学生家庭,协调落实助学金和课后托管 3 项",
+            status=SelfReportedDuty.Status.VERIFIED,
+            reviewed_by=staff,
+            reviewed_at=now - datetime.timedelta(days=30),
+            created_at=now - datetime.timedelta(days=38),
+        )
+    if not mine.filter(status=SelfReportedDuty.Status.SUBMITTED).exists():
+        SelfReportedDuty.objects.create(
+            member=member,
+            kind=kinds.get(code="sector_liaison"),
+            done_on=today - datetime.timedelta(days=5),
+            description="联系教育界群众,收集关于中小学生心理健康的意见建议 6 条",
+            created_at=now - datetime.timedelta(days=4),
+        )
