@@ -34,6 +34,7 @@ from members.permissions import get_body_for_user, managed_body_ids, viewer_for
 from sectors.models import Term
 
 PAGE_SIZE = 20
+ATTENDANCE_PAGE_SIZE = 100
 
 
 def _my_seats(user):
@@ -310,17 +311,33 @@ def attendance(request, pk):
         else:
             messages.error(request, _("请选择出席情况"))
         return redirect("duties:attendance", pk=pk)
-    participations = activity.participations.select_related(
-        "member__person", "member__sector", "member__group"
-    ).order_by("signup", "member__number")
-    rows = list(participations)
-    listed = [p for p in rows if p.signup == Participation.Signup.CONFIRMED]
-    tally = {choice: 0 for choice, _label in Participation.Attendance.choices}
-    for p in listed:
-        tally[p.attendance] += 1
+    on_list = activity.participations.on_list()
+    tally = on_list.aggregate(
+        listed=Count("pk"),
+        attended=Count("pk", filter=Q(attendance=Participation.Attendance.ATTENDED)),
+        excused=Count("pk", filter=Q(attendance=Participation.Attendance.EXCUSED)),
+        absent=Count("pk", filter=Q(attendance=Participation.Attendance.ABSENT)),
+        unrecorded=Count("pk", filter=Q(attendance="")),
+        leave_requests=Count("pk", filter=Q(leave=Participation.Leave.REQUESTED)),
+    )
+    # A plenary lists every member: show a page of the list at a time, searchable.
+    shown = on_list.select_related("member__person", "member__group").order_by("member__number")
+    q = (request.GET.get("q") or "").strip()
+    if q:
+        shown = shown.filter(Q(member__person__name__contains=q) | Q(member__number=q))
+    state = request.GET.get("state", "")
+    if state == "unrecorded":
+        shown = shown.filter(attendance="")
+    elif state == "leave":
+        shown = shown.filter(leave=Participation.Leave.REQUESTED)
+    elif state and state in Participation.Attendance.values:
+        shown = shown.filter(attendance=state)
+    page = Paginator(shown, ATTENDANCE_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     candidates = (
         services.audience_members(activity)
-        .exclude(pk__in=[p.member_id for p in listed])
+        .exclude(pk__in=on_list.values("member_id"))
         .select_related("person")
         .order_by("number")
     )
@@ -329,13 +346,11 @@ def attendance(request, pk):
         "duties/attendance.html",
         {
             "activity": activity,
-            "listed": listed,
-            "waiting": [p for p in rows if p.signup == Participation.Signup.WAITLISTED],
-            "off_list": [
-                p
-                for p in rows
-                if p.signup not in (Participation.Signup.CONFIRMED, Participation.Signup.WAITLISTED)
-            ],
+            "page": page,
+            "query": query.urlencode(),
+            "q": q,
+            "state": state,
+            "waiting": activity.participations.waitlisted().select_related("member__person"),
             "tally": tally,
             "candidates": candidates,
             "choices": Participation.Attendance.choices[1:],

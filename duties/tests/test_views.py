@@ -219,3 +219,25 @@ def test_kinds_are_not_editable_by_others(world, client, user):
     client.force_login(getattr(world, user))
     kind = f.ActivityKindFactory(body=world.body)
     assert client.get(reverse("duties:kind_edit", args=[kind.pk])).status_code in (403, 404)
+
+
+def test_attendance_page_lists_everyone_after_bulk_marking_and_filters(world, client):
+    activity = f.ActivityFactory(term=world.term)
+    for m in (world.member, world.colleague):
+        services.signup(activity=activity, member=m)
+    client.force_login(world.staff)
+    client.post(reverse("duties:mark_all_present", args=[activity.pk]))
+    services.attendance_record(
+        activity=activity, member=world.colleague, attendance="absent", by=world.staff
+    )
+    url = reverse("duties:attendance", args=[activity.pk])
+    assert [p.member_id for p in client.get(url).context["page"]] == [
+        world.member.pk,
+        world.colleague.pk,
+    ]
+    assert [p.member_id for p in client.get(url, {"state": "absent"}).context["page"]] == [
+        world.colleague.pk
+    ]
+    assert [
+        p.member_id for p in client.get(url, {"q": world.member.person.name}).context["page"]
+    ] == [world.member.pk]
