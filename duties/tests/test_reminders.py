@@ -108,14 +108,14 @@ def test_activity_tomorrow_reminds_the_list(world):
     assert reminders_activity_eve_send(now=NOW + datetime.timedelta(hours=1)) == 0
 
 
-def test_the_tasks_call_the_services(world, monkeypatch):
+def test_the_tasks_call_the_services(world):
     activity = _activity(
         world, starts_at=timezone.now() + datetime.timedelta(days=1), deadline=None
     )
     signup(activity=activity, member=world.member)
-    assert tasks.reminders_activity_eve_send_task.delay().get() == 1
-    assert tasks.reminders_activity_eve_send_task.delay().get() == 0
-    assert tasks.reminders_signup_deadline_send_task.delay().get() == 0
+    assert tasks.reminders_activity_eve_send_task.apply().get() == 1
+    assert tasks.reminders_activity_eve_send_task.apply().get() == 0
+    assert tasks.reminders_signup_deadline_send_task.apply().get() == 0
     assert set(tasks.BEAT_SCHEDULE) == {
         "duties-signup-deadline-reminders",
         "duties-activity-eve-reminders",
