@@ -16,7 +16,7 @@ from bench.generator import DEFAULT_SEED, GeneratorError, activities_top_up, gen
 from duties import services
 from duties.models import Activity, ActivityKind, Participation, SelfReportedDuty
 from members.models import BodyRole, Honour, Member, Person
-from sectors.models import Body, SectorGroup
+from sectors.models import Body, MemberHome, SectorGroup
 
 PASSWORD = "lvzhi-demo-2026"
 CITY = "江城市政协"
@@ -55,6 +55,7 @@ class Command(BaseCommand):
             )
             _member_lists(member, now)
             _member_duties(member, staff, now)
+            _consultations(member, staff, now)
         if summary["created"]:
             self.stdout.write(
                 f"已生成 {summary['bodies']} 个政协、{summary['members']} 个委员席位"
@@ -214,4 +215,68 @@ def _member_duties(member: Member, staff, now) -> None:
             done_on=today - datetime.timedelta(days=5),
             description="联系教育界群众,收集关于中小学生心理健康的意见建议 6 条",
             created_at=now - datetime.timedelta(days=4),
+        )
+
+
+def _consultations(member: Member, staff, now) -> None:
+    """One 有事好商量 session with its suggestions and follow-up, and one open
+    online consultation with a comment, unless the body has them already."""
+    from consultations import services as consult
+    from consultations.models import Consultation, OnlineConsultation
+
+    term = member.term
+    if not Consultation.objects.filter(activity__term=term).exists():
+        room = MemberHome.objects.filter(body_id=term.body_id).order_by("pk").first()
+        convenor = SectorGroup.objects.get(term=term, name=CONVENOR_GROUP).convenor
+        others = list(
+            Member.objects.current()
+            .filter(term=term, group=member.group)
+            .exclude(pk=member.pk)
+            .order_by("number")[:3]
+        )
+        start = timezone.localtime(now - datetime.timedelta(days=20)).replace(
+            hour=14, minute=30, second=0, microsecond=0
+        )
+        session = consult.consultation_create(
+            term=term,
+            topic="老旧小区加装电梯费用分摊协商",
+            room=room,
+            starts_at=start,
+            ends_at=start + datetime.timedelta(hours=2),
+            member_convenor=convenor,
+            official_convenor_name="王建平",
+            official_convenor_unit="江城市住房和城乡建设局",
+            members=[member, *others],
+            by=staff,
+        )
+        consult.outside_participant_add(
+            consultation=session, name="陈阿姨", unit="东湖街道居民", kind="resident", by=staff
+        )
+        consult.suggestion_add(
+            consultation=session,
+            text="按楼层分档分摊,低层住户少出或不出",
+            raised_by_member=member,
+            by=staff,
+        )
+        consult.outcome_set(
+            consultation=session, outcome="住建局牵头制定分摊指导意见,街道逐楼协调", by=staff
+        )
+        consult.followup_add(
+            consultation=session,
+            date=(now - datetime.timedelta(days=5)).date(),
+            text="指导意见征求意见稿已发布",
+            by=staff,
+            today=now.date(),
+        )
+    if not OnlineConsultation.objects.filter(term=term).exists():
+        online = consult.online_consultation_create(
+            term=term,
+            topic="如何进一步优化营商环境",
+            description="请委员围绕政务服务、要素保障等方面建言。",
+            opens_at=now - datetime.timedelta(days=3),
+            closes_at=now + datetime.timedelta(days=27),
+            by=staff,
+        )
+        consult.comment_post(
+            online=online, member=member, text="建议推行涉企事项“一件事一次办”。", now=now
         )
