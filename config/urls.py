@@ -9,6 +9,7 @@ urlpatterns = [
     path("members/", include("members.urls")),
     path("org/", include("sectors.urls")),
     path("duties/", include("duties.urls")),
+    path("proposals/", include("proposals.urls")),
     path("consultations/", include("consultations.urls")),
     path("admin/", admin.site.urls),
 ]

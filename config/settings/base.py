@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "sectors",
     "members",
     "duties",
+    "proposals",
     "summaries",
     "consultations",
 ]

@@ -17,7 +17,7 @@ ROLES = (
     "admin",
 )
 
-AREAS = ("foundation", "duties", "checkin", "records", "consultations")
+AREAS = ("foundation", "duties", "checkin", "records", "consultations", "proposals", "handling", "reports")
 
 
 @dataclass
