@@ -17,7 +17,16 @@ ROLES = (
     "admin",
 )
 
-AREAS = ("foundation", "duties", "checkin", "records", "consultations", "proposals", "handling", "reports")
+AREAS = (
+    "foundation",
+    "duties",
+    "checkin",
+    "records",
+    "consultations",
+    "proposals",
+    "handling",
+    "reports",
+)
 
 
 @dataclass
