@@ -6,17 +6,14 @@ matched to the members of the activity's term (by mobile when there is one,
 else by name); the preview shows every row before anything is saved, and a
 sheet with rows nobody can be matched to is not imported at all."""
 
-import io
 import logging
 import re
-import zipfile
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
-from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from duties.models import Activity, Participation
@@ -25,12 +22,10 @@ from members.models import Member
 from members.roster import (
     HEADER_SCAN_ROWS,
     MAX_COLUMNS,
-    OLE_MAGIC,
     RosterFileError,
     RowIssue,
     cell_text,
-    not_xlsx_error,
-    upload_read_bytes,
+    upload_first_sheet,
 )
 
 logger = logging.getLogger(__name__)
@@ -120,35 +115,8 @@ def _normal_mobile(value) -> str:
 
 def sheet_read(file) -> list[SheetLine]:
     """The name and mobile of every non-blank row under the header row of the
-    first sheet. Refuses what the roster import refuses: files too large, not
-    .xlsx, with too many rows, or with formulas."""
-    data = upload_read_bytes(file)
-    if data.startswith(OLE_MAGIC):
-        raise not_xlsx_error(
-            _("该文件已设置打开密码,或是旧版 .xls 格式:请取消密码并另存为 .xlsx 后再上传")
-        )
-    if not zipfile.is_zipfile(io.BytesIO(data)):
-        raise not_xlsx_error()
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            # A small zip can unpack to gigabytes: refuse what no sign-in sheet needs.
-            if sum(info.file_size for info in archive.infolist()) > 40 * settings.IMPORT_MAX_BYTES:
-                raise not_xlsx_error(_("文件内容异常,无法读取"))
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except RosterFileError:
-        raise
-    except Exception:
-        logger.info("sign-in sheet: unreadable workbook", exc_info=True)
-        raise not_xlsx_error() from None
-    try:
-        return _sheet_lines(workbook.worksheets[0])
-    except RosterFileError:
-        raise
-    except Exception:
-        logger.info("sign-in sheet: unreadable sheet", exc_info=True)
-        raise not_xlsx_error() from None
-    finally:
-        workbook.close()
+    first sheet, with the roster import's checks on the file."""
+    return upload_first_sheet(file, _sheet_lines)
 
 
 def _header_columns(texts) -> tuple[int | None, int | None] | None:

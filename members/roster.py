@@ -784,10 +784,11 @@ def not_xlsx_error(message=None) -> RosterFileError:
     )
 
 
-def roster_read(file) -> tuple[Dataset, list[int]]:
-    """The first sheet of an .xlsx as a dataset keyed by its header row, and the
-    spreadsheet row number of each dataset row. Refuses files that are too
-    large, not .xlsx, have too many rows or contain formulas."""
+def upload_first_sheet(file, read):
+    """Open an uploaded .xlsx with every check an import needs and return
+    read(first worksheet). Refuses files that are too large, password-protected
+    or .xls, not .xlsx, that unpack to far more than they weigh, or that the
+    reader finds bad (too many rows, formulas: it raises RosterFileError)."""
     data = upload_read_bytes(file)
     if data.startswith(OLE_MAGIC):
         raise not_xlsx_error(
@@ -797,25 +798,31 @@ def roster_read(file) -> tuple[Dataset, list[int]]:
         raise not_xlsx_error()
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            # A small zip can unpack to gigabytes: refuse what no roster needs.
+            # A small zip can unpack to gigabytes: refuse what no sheet of ours needs.
             if sum(info.file_size for info in archive.infolist()) > 40 * settings.IMPORT_MAX_BYTES:
                 raise not_xlsx_error(_("文件内容异常,无法读取"))
-        # Formulas are refused below, so the stored values are all there is to read.
+        # Formulas are refused by the readers, so stored values are all there is to read.
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except RosterFileError:
         raise
     except Exception:
-        logger.info("roster import: unreadable workbook", exc_info=True)
+        logger.info("import: unreadable workbook", exc_info=True)
         raise not_xlsx_error() from None
     try:
-        return _sheet_dataset(workbook.worksheets[0])
+        return read(workbook.worksheets[0])
     except RosterFileError:
         raise
     except Exception:
-        logger.info("roster import: unreadable sheet", exc_info=True)
+        logger.info("import: unreadable sheet", exc_info=True)
         raise not_xlsx_error() from None
     finally:
         workbook.close()
+
+
+def roster_read(file) -> tuple[Dataset, list[int]]:
+    """The first sheet of an .xlsx as a dataset keyed by its header row, and the
+    spreadsheet row number of each dataset row."""
+    return upload_first_sheet(file, _sheet_dataset)
 
 
 def _sheet_dataset(ws) -> tuple[Dataset, list[int]]:
