@@ -11,5 +11,6 @@ urlpatterns = [
     path("duties/", include("duties.urls")),
     path("proposals/", include("proposals.urls")),
     path("consultations/", include("consultations.urls")),
+    path("reports/", include("reports.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "proposals",
     "summaries",
     "consultations",
+    "reports",
 ]
 
 MIDDLEWARE = [

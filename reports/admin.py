@@ -1,0 +1,41 @@
+from django.contrib import admin
+
+from reports.models import (
+    ReportAdoption,
+    ReportAttachment,
+    ReportEvent,
+    ReportInstruction,
+    SocialInfoReport,
+)
+
+
+class AttachmentInline(admin.TabularInline):
+    model = ReportAttachment
+    extra = 0
+
+
+class AdoptionInline(admin.TabularInline):
+    model = ReportAdoption
+    extra = 0
+    raw_id_fields = ("created_by",)
+
+
+class InstructionInline(admin.TabularInline):
+    model = ReportInstruction
+    extra = 0
+    raw_id_fields = ("created_by",)
+
+
+class EventInline(admin.TabularInline):
+    model = ReportEvent
+    extra = 0
+    raw_id_fields = ("by",)
+
+
+@admin.register(SocialInfoReport)
+class SocialInfoReportAdmin(admin.ModelAdmin):
+    list_display = ("title", "body", "status", "submitted_at", "bulletin_year", "bulletin_issue")
+    list_filter = ("status", "body")
+    search_fields = ("title",)
+    raw_id_fields = ("author_member", "author_group", "from_proposal", "created_by", "term")
+    inlines = [AttachmentInline, AdoptionInline, InstructionInline, EventInline]
