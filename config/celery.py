@@ -14,5 +14,6 @@ def _periodic_jobs(sender, **kwargs):
     # Each app keeps its beat schedule beside its tasks (importing them from
     # settings would load models before Django is ready).
     from duties.tasks import BEAT_SCHEDULE as duties_jobs
+    from proposals.tasks import BEAT_SCHEDULE as proposals_jobs
 
-    sender.conf.beat_schedule = {**duties_jobs}
+    sender.conf.beat_schedule = {**duties_jobs, **proposals_jobs}

@@ -15,6 +15,7 @@ ROLES = (
     "other_staff",
     "leader",
     "admin",
+    "unit",
 )
 
 AREAS = (
@@ -32,7 +33,7 @@ AREAS = (
 @dataclass
 class Row:
     kwargs: object = None  # world -> dict
-    get: str = ""  # eight statuses in ROLES order, or "" when the method is not tested
+    get: str = ""  # one status per role, in ROLES order, or "" when the method is not tested
     post: str = ""
     data: object = field(default_factory=dict)  # a dict, or world -> dict
 

@@ -38,25 +38,27 @@ def _code(w):
     return {"pk": pk, "window": window, "token": checkin_token(activity_id=pk, window=window)}
 
 
-STAFF_ONLY = "302 403 403 403 200 404 403 200"
-LOGGED_IN_405 = "302 405 405 405 405 405 405 405"
+STAFF_ONLY = "302 403 403 403 200 404 403 200 404"
+LOGGED_IN_405 = "302 405 405 405 405 405 405 405 405"
 
 ROWS = {
     "duties:checkin_screen": Row(_activity, get=STAFF_ONLY, post=LOGGED_IN_405),
     "duties:checkin_qr": Row(_activity, get=STAFF_ONLY, post=LOGGED_IN_405),
     # Members of the term check in (200); office users hold no seat: a refusal page (403).
     "duties:checkin": Row(
-        _code, get="302 200 200 200 403 404 403 403", post="405 405 405 405 405 405 405 405"
+        _code, get="302 200 200 200 403 404 403 403 404", post="405 405 405 405 405 405 405 405 405"
     ),
     "duties:sheet_import": Row(_activity, get=STAFF_ONLY, post=STAFF_ONLY),
     "duties:sheet_import_confirm": Row(
-        _activity, get=LOGGED_IN_405, post="302 403 403 403 302 404 403 302"
+        _activity, get=LOGGED_IN_405, post="302 403 403 403 302 404 403 302 404"
     ),
-    "duties:calendar": Row(None, get="302 200 200 200 200 200 200 200", post=LOGGED_IN_405),
-    "duties:calendar_reset": Row(None, get=LOGGED_IN_405, post="302 302 302 302 403 403 403 403"),
+    "duties:calendar": Row(None, get="302 200 200 200 200 200 200 200 200", post=LOGGED_IN_405),
+    "duties:calendar_reset": Row(
+        None, get=LOGGED_IN_405, post="302 302 302 302 403 403 403 403 403"
+    ),
     "duties:calendar_feed": Row(
         lambda w: {"token": w.calendar_feed.token},
-        get="200 200 200 200 200 200 200 200",
-        post="405 405 405 405 405 405 405 405",
+        get="200 200 200 200 200 200 200 200 200",
+        post="405 405 405 405 405 405 405 405 405",
     ),
 }

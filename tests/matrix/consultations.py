@@ -53,16 +53,16 @@ def _online(w):
     return {"pk": w.online.pk}
 
 
-READ = "302 200 200 200 200 404 200 200"
-READ_ALL = "302 200 200 200 200 200 200 200"
-GET_ONLY = "302 405 405 405 405 405 405 405"
+READ = "302 200 200 200 200 404 200 200 404"
+READ_ALL = "302 200 200 200 200 200 200 200 200"
+GET_ONLY = "302 405 405 405 405 405 405 405 405"
 POST_ONLY = GET_ONLY
 # Forms for staff of the body; other staff start their own in their body.
-NEW = "302 403 403 403 200 200 403 200"
-STAFF_FORM = "302 403 403 403 200 404 403 200"
-STAFF_ACTION = "302 403 403 403 302 404 403 302"
+NEW = "302 403 403 403 200 200 403 200 403"
+STAFF_FORM = "302 403 403 403 200 404 403 200 404"
+STAFF_ACTION = "302 403 403 403 302 404 403 302 404"
 # The session's member convenor records suggestions, the outcome and follow-up.
-RECORD_FORM = "302 403 403 200 200 404 403 200"
+RECORD_FORM = "302 403 403 200 200 404 403 200 404"
 
 ROWS = {
     "consultations:list": Row(None, get=READ_ALL, post=GET_ONLY),
@@ -91,7 +91,7 @@ ROWS = {
     "consultations:comment_post": Row(
         _online,
         get=POST_ONLY,
-        post="302 302 302 302 403 404 403 403",
+        post="302 302 302 302 403 404 403 403 404",
         data={"text": "建议延长开放时间"},
     ),
     "consultations:comment_hide": Row(

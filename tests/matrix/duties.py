@@ -17,18 +17,18 @@ def _activity(w):
     return {"pk": w.activity.pk}
 
 
-_SEATED_POST = "302 302 302 302 403 404 403 403"
-_MANAGE_POST = "302 403 403 403 302 404 403 302"
-_MANAGE_GET = "302 403 403 403 200 404 403 200"
-_NOT_GET = "302 405 405 405 405 405 405 405"
+_SEATED_POST = "302 302 302 302 403 404 403 403 404"
+_MANAGE_POST = "302 403 403 403 302 404 403 302 404"
+_MANAGE_GET = "302 403 403 403 200 404 403 200 404"
+_NOT_GET = "302 405 405 405 405 405 405 405 405"
 _NOT_POST = _NOT_GET
 
 ROWS = {
-    "duties:menu": Row(None, get="302 200 200 200 200 200 200 200", post=_NOT_POST),
+    "duties:menu": Row(None, get="302 200 200 200 200 200 200 200 200", post=_NOT_POST),
     "duties:activity_new": Row(
-        None, get="302 403 403 200 200 200 403 200", post="302 403 403 200 200 200 403 200"
+        None, get="302 403 403 200 200 200 403 200 403", post="302 403 403 200 200 200 403 200 403"
     ),
-    "duties:activity": Row(_activity, get="302 200 200 200 200 404 200 200", post=_NOT_POST),
+    "duties:activity": Row(_activity, get="302 200 200 200 200 404 200 200 404", post=_NOT_POST),
     "duties:activity_edit": Row(_activity, get=_MANAGE_GET, post=_MANAGE_GET),
     "duties:publish": Row(_activity, get=_NOT_GET, post=_MANAGE_POST),
     "duties:cancel": Row(_activity, get=_NOT_GET, post=_MANAGE_POST),
@@ -49,14 +49,14 @@ ROWS = {
         data={"decision": "approve"},
     ),
     "duties:kinds": Row(
-        None, get="302 404 404 404 200 200 404 200", post="302 404 404 404 302 302 404 302"
+        None, get="302 404 404 404 200 200 404 200 404", post="302 404 404 404 302 302 404 302 404"
     ),
     "duties:kind_new": Row(
-        None, get="302 404 404 404 200 200 404 200", post="302 404 404 404 200 200 404 200"
+        None, get="302 404 404 404 200 200 404 200 404", post="302 404 404 404 200 200 404 200 404"
     ),
     "duties:kind_edit": Row(
         lambda w: {"pk": w.kind.pk},
-        get="302 403 403 403 200 404 403 200",
-        post="302 403 403 403 200 404 403 200",
+        get="302 403 403 403 200 404 403 200 404",
+        post="302 403 403 403 200 404 403 200 404",
     ),
 }

@@ -98,58 +98,58 @@ def prepare(world):
     )
 
 
-NO_POST = "302 405 405 405 405 405 405 405"
+NO_POST = "302 405 405 405 405 405 405 405 405"
 NO_GET = NO_POST
 
 ROWS = {
     # The record: whoever reads the member's full record; outsiders 404.
-    "duties:my_record": Row(None, get="302 302 302 302 404 404 404 404", post=NO_POST),
+    "duties:my_record": Row(None, get="302 302 302 302 404 404 404 404 404", post=NO_POST),
     "duties:record": Row(
         lambda w: {"member_pk": w.member.pk},
-        get="302 200 404 200 200 404 200 200",
+        get="302 200 404 200 200 404 200 200 404",
         post=NO_POST,
     ),
     # Self-reported duties: members write, staff review.
-    "duties:duty_list": Row(None, get="302 200 200 200 403 403 403 403", post=NO_POST),
+    "duties:duty_list": Row(None, get="302 200 200 200 403 403 403 403 403", post=NO_POST),
     "duties:duty_new": Row(
         None,
-        get="302 200 200 200 403 403 403 403",
-        post="302 200 200 200 403 403 403 403",  # an empty form: shown again with errors
+        get="302 200 200 200 403 403 403 403 403",
+        post="302 200 200 200 403 403 403 403 403",  # an empty form: shown again with errors
     ),
     "duties:duty_detail": Row(
-        lambda w: {"pk": w.rec_duty.pk}, get="302 200 404 200 200 404 200 200", post=NO_POST
+        lambda w: {"pk": w.rec_duty.pk}, get="302 200 404 200 200 404 200 200 404", post=NO_POST
     ),
     "duties:duty_edit": Row(
         lambda w: {"pk": w.rec_duty.pk},
-        get="302 200 404 403 403 404 403 403",
-        post="302 200 404 403 403 404 403 403",
+        get="302 200 404 403 403 404 403 403 404",
+        post="302 200 404 403 403 404 403 403 404",
     ),
-    "duties:duty_review_queue": Row(None, get="302 403 403 403 200 200 403 200", post=NO_POST),
+    "duties:duty_review_queue": Row(None, get="302 403 403 403 200 200 403 200 403", post=NO_POST),
     "duties:duty_verify": Row(
-        lambda w: {"pk": w.rec_duty.pk}, get=NO_GET, post="302 403 404 403 302 404 403 302"
+        lambda w: {"pk": w.rec_duty.pk}, get=NO_GET, post="302 403 404 403 302 404 403 302 404"
     ),
     "duties:duty_return": Row(
         lambda w: {"pk": w.rec_duty.pk},
-        get="302 403 404 403 200 404 403 200",
-        post="302 403 404 403 200 404 403 200",  # no reason: the form again
+        get="302 403 404 403 200 404 403 200 404",
+        post="302 403 404 403 200 404 403 200 404",  # no reason: the form again
     ),
     "duties:attachment": Row(
         lambda w: {"pk": w.rec_attachment.pk},
-        get="302 200 404 200 200 404 200 200",
+        get="302 200 404 200 200 404 200 200 404",
         post=NO_POST,
     ),
     # Disputes: the member opens, the body's staff resolve.
-    "duties:dispute_list": Row(None, get="302 200 200 200 200 200 200 200", post=NO_POST),
+    "duties:dispute_list": Row(None, get="302 200 200 200 200 200 200 200 200", post=NO_POST),
     "duties:dispute_new": Row(
         lambda w: {"model": "duties.participation", "object_id": w.rec_free_participation.pk},
-        get="302 200 404 403 403 404 403 403",
-        post="302 302 404 403 403 404 403 403",
+        get="302 200 404 403 403 404 403 403 404",
+        post="302 302 404 403 403 404 403 403 404",
         data={"reason": "我没有报名"},
     ),
     "duties:dispute_resolve": Row(
         lambda w: {"pk": w.rec_dispute.pk},
-        get="302 403 404 403 200 404 403 200",
-        post="302 403 404 403 302 404 403 302",
+        get="302 403 404 403 200 404 403 200 404",
+        post="302 403 404 403 302 404 403 302 404",
         data={"decision": "reject", "resolution": "签到表显示出席"},
     ),
 }

@@ -42,20 +42,20 @@ def _draft(w):
     return {"pk": w.draft.pk}
 
 
-GET_ONLY = "302 405 405 405 405 405 405 405"
+GET_ONLY = "302 405 405 405 405 405 405 405 405"
 POST_ONLY = GET_ONLY
-EVERYONE = "302 200 200 200 200 200 200 200"
+EVERYONE = "302 200 200 200 200 200 200 200 200"
 # The author, the body's staff and leadership, admins; nobody else learns it exists.
-READ = "302 200 404 404 200 404 200 200"
+READ = "302 200 404 404 200 404 200 200 404"
 # The author's own actions: office roles who see the report may not act for the author.
-OWN_ACTION = "302 302 404 404 403 404 403 403"
-OWN_DRAFT_FORM = "302 200 404 404 404 404 404 404"
-OWN_DRAFT_ACTION = "302 302 404 404 404 404 404 404"
-STAFF_FORM = "302 403 404 404 200 404 403 200"
-STAFF_ACTION = "302 403 404 404 302 404 403 302"
+OWN_ACTION = "302 302 404 404 403 404 403 403 404"
+OWN_DRAFT_FORM = "302 200 404 404 404 404 404 404 404"
+OWN_DRAFT_ACTION = "302 302 404 404 404 404 404 404 404"
+STAFF_FORM = "302 403 404 404 200 404 403 200 404"
+STAFF_ACTION = "302 403 404 404 302 404 403 302 404"
 # Pages of the office roles: staff (of any body: their own body's) read and handle.
-OFFICE_READ = "302 403 403 403 200 200 200 200"
-STAFF_PAGE = "302 403 403 403 200 200 403 200"
+OFFICE_READ = "302 403 403 403 200 200 200 200 403"
+STAFF_PAGE = "302 403 403 403 200 200 403 200 403"
 
 
 def _today(w):
@@ -69,8 +69,8 @@ ROWS = {
     # The posted author is the member's seat: only the member saves it.
     "reports:create": Row(
         None,
-        get="302 200 200 200 200 403 403 200",
-        post="302 302 200 200 200 403 403 200",
+        get="302 200 200 200 200 403 403 200 403",
+        post="302 302 200 200 200 403 403 200 403",
         data=lambda w: {"author": f"m{w.member.pk}", "title": "新信息", "content": "内容"},
     ),
     "reports:list": Row(None, get=EVERYONE, post=GET_ONLY),
