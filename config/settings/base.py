@@ -129,6 +129,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "members.context_processors.navigation",
+                "proposals.context_processors.handling",
             ],
         },
     }
@@ -147,7 +148,9 @@ AUTHENTICATION_BACKENDS = [
 ]
 
 LANGUAGE_CODE = "zh-hans"
-LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+# Only Chinese until a translation exists: offering "en" made an English browser
+# get Django's own messages in English inside our Chinese pages.
+LANGUAGES = [("zh-hans", "简体中文")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
@@ -206,6 +209,12 @@ CELERY_TIMEZONE = TIME_ZONE
 # Roster import limits (members/roster.py).
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 5 * 1024 * 1024)
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 5000)
+
+# Proposal handling (proposals/services/handling.py): days a unit has to object
+# to a routing, months it has to reply, and months for re-handling after 不满意.
+PROPOSAL_OBJECTION_DAYS = env_int("PROPOSAL_OBJECTION_DAYS", 7)
+PROPOSAL_REPLY_MONTHS = env_int("PROPOSAL_REPLY_MONTHS", 3)
+PROPOSAL_REHANDLING_MONTHS = env_int("PROPOSAL_REHANDLING_MONTHS", 1)
 
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False

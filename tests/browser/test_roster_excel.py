@@ -53,6 +53,7 @@ def test_staff_import_a_roster_with_a_bad_row_fix_it_and_find_the_new_member(
     page = login_as("staff", viewport=DESKTOP)
 
     # when staff upload it
+    page.get_by_role("button", name="机关工作").click()
     page.get_by_role("link", name="导入名册", exact=True).click()
     page.get_by_label("花名册文件").set_input_files(str(broken))
     page.get_by_role("button", name="检查文件").click()
