@@ -535,7 +535,7 @@ def reply_file(request, pk):
 @GET_POST
 def rate(request, pk):
     proposal = get_proposal_for_user(request.user, pk)
-    if not handling.is_rater(request.user, proposal):
+    if not handling.may_rate(request.user, proposal):
         raise PermissionDenied
     form = RatingForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -561,5 +561,10 @@ def rate(request, pk):
     return render(
         request,
         "proposals/handling_rate.html",
-        {"proposal": proposal, "form": form, "routings": list(routings)},
+        {
+            "proposal": proposal,
+            "form": form,
+            "routings": list(routings),
+            "on_behalf": not handling.is_rater(request.user, proposal),
+        },
     )

@@ -145,3 +145,16 @@ def test_beat_runs_every_apps_periodic_jobs():
     assert {"duties-signup-deadline-reminders", "duties-activity-eve-reminders"} <= set(
         app.conf.beat_schedule
     )
+
+
+def test_error_pages_speak_chinese(client, world):
+    from django.template.loader import render_to_string
+
+    client.force_login(world.member.person.user)
+    missing = client.get("/no-such-page/")
+    assert missing.status_code == 404
+    assert "页面不存在" in missing.content.decode()
+    forbidden = client.get("/members/accounts/")
+    assert forbidden.status_code == 403
+    assert "您没有权限进行此操作" in forbidden.content.decode()
+    assert "系统出错" in render_to_string("500.html")

@@ -32,6 +32,7 @@ from proposals.models import (
     Routing,
     RoutingProgress,
 )
+from proposals.permissions import can_review
 from proposals.services import proposal_event_create, proposal_locked, proposal_move
 
 S = Proposal.Status
@@ -110,6 +111,12 @@ def rater_of(proposal: Proposal):
         .first()
     )
     return row.member.person.user if row and row.member.person.user_id else None
+
+
+def may_rate(user, proposal: Proposal) -> bool:
+    """The rater, or staff recording the rater's answer on paper (代录): many
+    proposers have no login, and their proposals must still be closed."""
+    return is_rater(user, proposal) or can_review(user, proposal)
 
 
 def is_rater(user, proposal: Proposal) -> bool:
@@ -468,8 +475,9 @@ def rating_submit(*, by, proposal: Proposal, satisfaction: str, comment: str = "
     round 1 sends the proposal back to its units once, with a new deadline;
     a second 不满意 is recorded and staff close the proposal."""
     proposal = proposal_locked(proposal)
-    if not is_rater(by, proposal):
+    if not may_rate(by, proposal):
         raise PermissionDenied
+    on_behalf = not is_rater(by, proposal)
     round_ = current_round(proposal)
     comment = comment.strip()
     existing = proposal.ratings.filter(round=round_).first()
@@ -491,7 +499,9 @@ def rating_submit(*, by, proposal: Proposal, satisfaction: str, comment: str = "
         proposal=proposal,
         by=by,
         verb="rated",
-        note=f"{_('第%(n)d轮') % {'n': round_}}:{label}" + (f";{comment}" if comment else ""),
+        note=f"{_('第%(n)d轮') % {'n': round_}}:{label}"
+        + (f";{comment}" if comment else "")
+        + (_("(机关代录)") if on_behalf else ""),
     )
     if satisfaction == Rating.Satisfaction.UNSATISFIED and round_ < ROUNDS_MAX:
         _rehandling_start(proposal=proposal, by=by, comment=comment)

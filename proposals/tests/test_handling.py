@@ -4,6 +4,7 @@ replies, rating, the one re-handling round, closing and the daily reminder."""
 import datetime
 
 import pytest
+from django.http import Http404
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
@@ -367,6 +368,31 @@ def test_a_co_proposer_cannot_rate(world, units):
         handling.rating_submit(
             by=world.colleague.person.user, proposal=proposal, satisfaction=SATISFIED
         )
+
+
+def test_staff_record_a_paper_rating_for_a_proposer_without_a_login(world, units):
+    # given a replied proposal whose first proposer has no login (any more)
+    proposal, _ = hf.replied(member=world.member, by=world.staff, units=units[:1])
+    world.member.person.user = None
+    world.member.person.save()
+    assert handling.rater_of(proposal) is None
+    # when staff record the rating from the paper form, then close
+    rating = handling.rating_submit(
+        by=world.staff, proposal=proposal, satisfaction=SATISFIED, comment="纸质测评表"
+    )
+    handling.proposal_close(by=world.staff, proposal=proposal)
+    # then the rating is the staff member's, marked as recorded on the proposer's behalf
+    proposal.refresh_from_db()
+    assert (rating.by, proposal.status) == (world.staff, S.CLOSED)
+    event = proposal.events.get(verb="rated")
+    assert "机关代录" in event.note
+
+
+def test_leadership_and_other_bodies_staff_cannot_rate(world, units):
+    proposal, _ = hf.replied(member=world.member, by=world.staff, units=units[:1])
+    for user in (world.leader, world.other_staff):
+        with pytest.raises((PermissionDenied, Http404)):
+            handling.rating_submit(by=user, proposal=proposal, satisfaction=SATISFIED)
 
 
 def test_a_proposal_not_yet_replied_cannot_be_rated(world, units):

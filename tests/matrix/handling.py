@@ -120,8 +120,8 @@ ROWS = {
     ),
     "proposals:rate": Row(
         lambda w: {"pk": w.answered.pk},
-        get="302 200 403 403 403 404 403 403 403",
-        post="302 302 403 403 403 404 403 403 403",
+        get="302 200 403 403 200 404 403 200 403",  # staff record a paper rating (代录)
+        post="302 302 403 403 302 404 403 302 403",
         data={"satisfaction": "satisfied"},
     ),
     "proposals:close": Row(lambda w: {"pk": w.rated.pk}, get=_NOT_GET, post=_REVIEW_POST),
