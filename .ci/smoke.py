@@ -17,11 +17,21 @@ PORT = 8765
 BASE = f"http://127.0.0.1:{PORT}"
 PASSWORD = "lvzhi-demo-2026"
 ROLES = {
-    "demo-member": ["/", "/members/", "/members/notices/"],
-    "demo-convenor": ["/", "/members/"],
-    "demo-staff": ["/", "/members/", "/org/", "/members/roster/import/", "/members/accounts/"],
-    "demo-leader": ["/", "/members/", "/org/"],
+    "demo-member": ["/", "/members/", "/members/notices/", "/proposals/mine/", "/reports/"],
+    "demo-convenor": ["/", "/members/", "/proposals/mine/"],
+    "demo-staff": [
+        "/",
+        "/members/",
+        "/org/",
+        "/members/roster/import/",
+        "/members/accounts/",
+        "/proposals/review/",
+        "/proposals/overdue/",
+        "/reports/queue/",
+    ],
+    "demo-leader": ["/", "/members/", "/org/", "/proposals/stats/"],
     "demo-admin": ["/", "/members/", "/admin/"],
+    "demo-unit": ["/", "/proposals/inbox/"],
 }
 
 

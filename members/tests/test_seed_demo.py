@@ -1,12 +1,39 @@
+from collections import defaultdict
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db.models import Count
+from django.urls import reverse
+from django.utils import timezone
 
 from bench.generator import GeneratorError, generate
-from members.management.commands.seed_demo import CITY, COUNTY, PASSWORD
-from members.models import BodyRole, Honour, Member, Person
+from members.management.commands.seed_demo import CITY, COUNTY, HOUSING, PASSWORD, UNIT_LOGIN
+from members.models import BodyRole, Honour, Member, Notice, Person
 from members.permissions import viewer_for
+from proposals import selectors as proposal_selectors
+from proposals.models import (
+    HandlingUnit,
+    Proposal,
+    ProposalEvent,
+    ProposalNumber,
+    Proposer,
+    Rating,
+    Reply,
+    Routing,
+    Topic,
+)
+from proposals.permissions import proposals_visible_to, units_of
+from proposals.services.handling import routings_overdue
+from reports import selectors as report_selectors
+from reports.models import (
+    Level,
+    ReportAdoption,
+    ReportEvent,
+    ReportInstruction,
+    SocialInfoReport,
+)
+from reports.permissions import reports_visible_to
 from sectors.models import Body, Committee, PlenarySession, Sector, SectorGroup, Term
 
 DEMO_ROLES = {
@@ -46,6 +73,20 @@ def row_counts():
         get_user_model(),
         Member.committees.through,
         SectorGroup.sectors.through,
+        HandlingUnit,
+        HandlingUnit.contacts.through,
+        Topic,
+        Proposal,
+        Proposer,
+        ProposalEvent,
+        Routing,
+        Reply,
+        Rating,
+        SocialInfoReport,
+        ReportEvent,
+        ReportAdoption,
+        ReportInstruction,
+        Notice,
     )
     return {model.__name__: model.objects.count() for model in models}
 
@@ -87,6 +128,11 @@ def test_every_demo_user_logs_in_with_the_printed_password(client):
         client.logout()
     member = Person.objects.get(user__username="demo-member")
     assert client.login(username=member.mobile, password=PASSWORD)
+    client.logout()
+    assert client.login(username=UNIT_LOGIN, password=PASSWORD)
+    contact = get_user_model().objects.get(username=UNIT_LOGIN)
+    housing = HandlingUnit.objects.get(body__name=CITY, name=f"江城市{HOUSING}")
+    assert units_of(contact) == {housing.pk}
 
 
 @pytest.mark.django_db
@@ -97,6 +143,148 @@ def test_the_demo_convenor_convenes_a_group_of_the_city_body():
     assert group.term.body.name == CITY and group.term.is_current
     assert group.convenor.group == group
     assert group.liaison is not None and group.liaison != group.convenor
+
+
+def _user(username):
+    return get_user_model().objects.get(username=username)
+
+
+def _get(client, username, url) -> object:
+    client.force_login(_user(username))
+    response = client.get(url)
+    assert response.status_code == 200, (username, url, response.status_code)
+    return response
+
+
+@pytest.mark.django_db
+def test_the_demo_logins_find_proposals_and_reports_in_every_state(client):
+    # one seeding for both: it is the slow part
+    seed_demo()
+    city = Body.objects.get(name=CITY)
+
+    _the_proposals_are_there(client, city)
+    _the_reports_are_there(client, city)
+
+
+def _the_proposals_are_there(client, city):
+    member, staff, unit = _user("demo-member"), _user("demo-staff"), _user(UNIT_LOGIN)
+
+    # every state of the lifecycle is there (withdrawal is optional)
+    statuses = set(Proposal.objects.filter(body=city).values_list("status", flat=True))
+    assert set(Proposal.Status.values) - {Proposal.Status.WITHDRAWN} <= statuses
+    key = proposals_visible_to(staff).filter(is_key=True).exclude(key_leader="")
+    assert key.exists() and proposals_visible_to(staff).filter(is_excellent=True).exists()
+    replies = Reply.objects.filter(routing__proposal__body=city)
+    assert set(replies.values_list("result", flat=True)) == set(Reply.Result.values)
+    ratings = Rating.objects.filter(proposal__body=city)
+    assert set(ratings.values_list("satisfaction", flat=True)) == set(Rating.Satisfaction.values)
+    assert Topic.objects.filter(session__term__body=city, status=Topic.Status.REGISTERED).exists()
+
+    # demo-member proposes several, co-signs one, and is asked to co-sign another
+    mine = proposal_selectors.proposals_mine(member)
+    first = mine.filter(proposers__member__person__user=member, proposers__role="first")
+    co = mine.filter(proposers__member__person__user=member, proposers__role="co")
+    assert first.count() >= 5 and co.exists()
+    assert {Proposal.Status.DRAFT, Proposal.Status.SUBMITTED, Proposal.Status.ROUTED} <= set(
+        first.values_list("status", flat=True)
+    )
+    assert proposal_selectors.invitations_awaiting(member).exists()
+    invited = _get(client, "demo-member", reverse("proposals:mine"))
+    assert invited.context["invitations"]
+
+    # numbers are gap-free in each session and kind, and the counters agree
+    numbers = defaultdict(list)
+    for session, kind, number in (
+        Proposal.objects.filter(body=city).accepted().values_list("session", "kind", "number")
+    ):
+        numbers[session, kind].append(number)
+    counters = {(c.session_id, c.kind): c.last for c in ProposalNumber.objects.all()}
+    for (session, kind), taken in numbers.items():
+        assert sorted(taken) == list(range(1, len(taken) + 1)), (session, kind)
+        assert counters[session, kind] == len(taken)
+
+    # the timelines read forward in time
+    for proposal in first:
+        times = list(proposal.events.order_by("pk").values_list("at", flat=True))
+        assert times == sorted(times) and times[-1] <= timezone.now()
+
+    # demo-unit's inbox: routings awaiting its reply, one of them overdue
+    visible = proposals_visible_to(unit)
+    assert visible.filter(status=Proposal.Status.ROUTED).count() >= 2
+    inbox = _get(client, UNIT_LOGIN, reverse("proposals:inbox"))
+    assert inbox.context["counts"]["pending"] >= 2 and inbox.context["counts"]["overdue"] >= 1
+    assert routings_overdue().filter(unit_id__in=units_of(unit)).exists()
+    overdue = _get(client, "demo-staff", reverse("proposals:overdue"))
+    assert len(overdue.context["page"]) >= 1 and overdue.context["objected"]
+
+    # and every page of each role opens with it
+    own = first.filter(status=Proposal.Status.ROUTED).first()
+    routing = Routing.objects.filter(proposal=own, unit_id__in=units_of(unit)).get()
+    pages = {
+        "demo-member": ["proposals:mine", "proposals:list", ("proposals:detail", own.pk)],
+        "demo-convenor": ["proposals:mine", "proposals:list"],
+        "demo-staff": [
+            "proposals:review_queue",
+            "proposals:overdue",
+            "proposals:stats",
+            "proposals:topics",
+            "proposals:units",
+            ("proposals:detail", key.first().pk),
+        ],
+        "demo-leader": ["proposals:stats", "proposals:overdue", "proposals:list"],
+        UNIT_LOGIN: [
+            "proposals:inbox",
+            ("proposals:routing", routing.pk),
+            ("proposals:detail", own.pk),
+        ],
+    }
+    for username, names in pages.items():
+        for name in names:
+            url = reverse(name) if isinstance(name, str) else reverse(name[0], args=name[1:])
+            _get(client, username, url)
+
+
+def _the_reports_are_there(client, city):
+    member, staff = _user("demo-member"), _user("demo-staff")
+
+    reports = reports_visible_to(staff).filter(body=city)
+    statuses = set(reports.values_list("status", flat=True))
+    assert set(SocialInfoReport.Status.values) - {SocialInfoReport.Status.DRAFT} <= statuses
+    mine = report_selectors.my_reports(user=member)
+    assert mine.count() >= 5
+    assert SocialInfoReport.Status.DRAFT in set(mine.values_list("status", flat=True))
+    assert reports.filter(from_proposal__isnull=False).exists()
+    used = reports.filter(status=SocialInfoReport.Status.USED)
+    assert used.filter(bulletin_year__isnull=False, bulletin_issue__isnull=False).count() >= 3
+    not_used = reports.filter(status=SocialInfoReport.Status.NOT_USED)
+    assert not_used.exists() and not not_used.filter(not_used_reason="").exists()
+    widest = max(
+        ReportAdoption.objects.filter(report__in=mine)
+        .values("report")
+        .annotate(levels=Count("level"))
+        .values_list("levels", flat=True)
+    )
+    assert widest >= 3
+    levels = set(ReportAdoption.objects.filter(report__body=city).values_list("level", flat=True))
+    assert {Level.CITY, Level.PROVINCE, Level.NATIONAL} <= levels
+    assert ReportInstruction.objects.filter(report__in=mine).exists()
+
+    one = used.filter(author_member__person__user=member).first()
+    for username, name in (
+        ("demo-member", "reports:mine"),
+        ("demo-member", "reports:list"),
+        ("demo-convenor", "reports:mine"),
+        ("demo-staff", "reports:queue"),
+        ("demo-staff", "reports:stats"),
+        ("demo-leader", "reports:stats"),
+    ):
+        _get(client, username, reverse(name))
+    _get(client, "demo-member", reverse("reports:detail", args=[one.pk]))
+    _get(
+        client,
+        "demo-staff",
+        reverse("reports:bulletin", args=[one.bulletin_year, one.bulletin_issue]),
+    )
 
 
 @pytest.mark.django_db
