@@ -4,8 +4,8 @@ replies, rating, the one re-handling round, closing and the daily reminder."""
 import datetime
 
 import pytest
-from django.http import Http404
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.utils import timezone
 
 from members.models import Notice
