@@ -1,6 +1,7 @@
 """Build the data of a scale if it is missing, then time the member list page, the
-roster export and the duty pages (activity menu, attendance, duty record), each beside
-a baseline measured in the same run.
+roster export, the duty pages (activity menu, attendance, duty record), the proposal
+pages (lists of each role, inbox, overdue, statistics) and the report pages (lists,
+queue, year's counts), each beside a baseline measured in the same run.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/lvzhi_bench \
         .venv/bin/python -m bench.run --scale S --scale L
@@ -76,9 +77,10 @@ def main(argv=None):
 
 
 def _bench_scale(scale, args) -> list[tuple]:
-    from bench.generator import generate
+    from bench.generator import analyze_filled_tables, generate
 
     summary = generate(scale)
+    analyze_filled_tables()  # a database built before the generator did so has no statistics
     made = f"{summary['seconds']} s" if summary["created"] else "已存在"
     print(
         f"[{scale}] data: {summary['members']} seats, {summary['bodies']} bodies ({made})",
@@ -97,12 +99,15 @@ def _bench_scale(scale, args) -> list[tuple]:
             "",
             f"{summary['members']} 个席位, {summary['bodies']} 个政协, "
             f"{summary.get('activities', 0)} 项活动, {summary.get('participations', 0)} 条参加记录, "
-            f"{summary.get('self_reported', 0)} 条自报履职",
+            f"{summary.get('self_reported', 0)} 条自报履职, {summary.get('proposals', 0)} 件提案, "
+            f"{summary.get('routings', 0)} 条交办, {summary.get('reports', 0)} 条社情民意信息",
         )
     ]
     rows.append(_bench_member_list(scale, term, args.requests, where))
     rows += _bench_export(scale, term, args, where)
     rows += _bench_duties(scale, term, args.requests, where)
+    rows += _bench_proposals(scale, term, args.requests)
+    rows += _bench_reports(scale, term, args.requests)
     return rows
 
 
@@ -297,6 +302,352 @@ def _bench_page(scale, label, client, url, n, baseline, note) -> tuple:
         _met(page_ms),
         note,
     )
+
+
+def _bench_call(scale, label, fn, n, baseline, note) -> tuple:
+    """A selector called directly: median time and the queries of one call, against
+    one plain SQL query."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    sql, params = baseline
+    try:
+        call_ms = _median_ms(fn, n)
+        with CaptureQueriesContext(connection) as queries:
+            fn()
+    except Exception as error:  # report, do not hide the other figures
+        return (scale, label, f"failed: {type(error).__name__}: {error}"[:200], "", "", "", note)
+    fetched = []
+
+    def base():
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            fetched[:] = cursor.fetchall()
+
+    base_ms = _median_ms(base, n)
+    return (
+        scale,
+        f"{label} (中位数, {n} 次)",
+        f"{call_ms:.1f} ms, {len(queries)} 次查询",
+        f"{base_ms:.2f} ms (一条 SQL, {len(fetched)} 行)",
+        f"{call_ms / base_ms:.0f}×",
+        _met(call_ms),
+        note,
+    )
+
+
+# (d) Proposals: the lists of each role and a session's statistics, each against one
+# plain SQL query for the same page of rows (or, for the statistics, the totals).
+def _bench_proposals(scale, term, n) -> list[tuple]:
+    from django.db.models import Count, Q
+    from django.utils import timezone
+
+    from proposals.models import HandlingUnit, Proposal, Routing
+    from proposals.selectors import proposals_mine
+
+    body = term.body
+    proposals = Proposal.objects.filter(body=body)
+    if not proposals.exists():
+        return [(scale, "提案", "not available (无提案数据:请重新生成)", "", "", "", body.name)]
+    staff = _client(_staff_user(body))
+    member = _bench_member(term)
+    member_client = _client(member.person.user)
+    today = timezone.localdate()
+    session = (
+        term.sessions.filter(year__lt=today.year).order_by("-year").first()
+        or term.sessions.order_by("-year").first()
+    )
+    unit = (
+        HandlingUnit.objects.filter(body=body)
+        .annotate(n=Count("routings", filter=~Q(routings__status=Routing.Status.WITHDRAWN)))
+        .order_by("-n", "pk")
+        .first()
+    )
+    contact = _unit_contact(unit)
+    counted = proposals.count()
+    where = f"{body.short_name}, {counted} 件提案"
+    L = _proposal_list_sql
+    rows = [
+        _bench_page(scale, "提案一览 /proposals/ (工作人员)", staff, "/proposals/", n,
+                    L(body, page=PAGE), where),
+        _bench_page(scale, "提案一览·筛选 会议+类别+状态 (工作人员)", staff,
+                    f"/proposals/?session={session.pk}&category=society&status=closed", n,
+                    L(body, page=PAGE, session=session.pk, category="society", status="closed"),
+                    f"{session.year} 年会议, 社会建设, 已办结"),
+        _bench_page(scale, "提案一览·筛选 承办单位+满意度 (工作人员)", staff,
+                    f"/proposals/?unit={unit.pk}&satisfaction=satisfied", n,
+                    L(body, page=PAGE, unit=unit.pk, satisfaction="satisfied"),
+                    f"{unit.name}, 满意"),
+        _bench_page(scale, "提案一览·搜索 q=养老 (工作人员)", staff, "/proposals/?q=养老", n,
+                    L(body, page=PAGE, q="养老"), "案由或提案人含“养老”"),
+        _bench_page(scale, "提案一览 /proposals/ (委员)", member_client, "/proposals/", n,
+                    L(body, page=PAGE, public=True), f"{where}, 委员 {member.number}"),
+        _bench_page(scale, "我的提案 /proposals/mine/ (委员)", member_client, "/proposals/mine/",
+                    n, _mine_sql(member.person.user), f"委员 {member.number}, "
+                    f"{proposals_mine(member.person.user).count()} 件"),
+        _bench_page(scale, "审查 /proposals/review/ (工作人员)", staff, "/proposals/review/", n,
+                    _review_sql(body), f"待审查 {proposals.filter(status='submitted').count()} 件"),
+    ]  # fmt: skip
+    if contact is None:
+        rows.append((scale, "承办单位待办", "not available (无承办单位)", "", "", "", where))
+    else:
+        unit_client = _client(contact)
+        awaiting = unit.routings.filter(
+            status__in=(Routing.Status.ROUTED, Routing.Status.REHANDLING)
+        )
+        done = unit.routings.filter(status__in=(Routing.Status.REPLIED, Routing.Status.DONE))
+        rows += [
+            _bench_page(scale, "承办单位待办 /proposals/inbox/ (联系人)", unit_client,
+                        "/proposals/inbox/", n, _inbox_sql(unit, replied=False),
+                        f"{unit.name}, 办理中 {awaiting.count()} 条"),
+            _bench_page(scale, "承办单位已答复 /proposals/inbox/?show=replied (联系人)",
+                        unit_client, "/proposals/inbox/?show=replied", n,
+                        _inbox_sql(unit, replied=True), f"{unit.name}, 已答复 {done.count()} 条"),
+        ]  # fmt: skip
+    overdue = Routing.objects.filter(
+        status__in=(Routing.Status.ROUTED, Routing.Status.REHANDLING),
+        deadline__lt=today,
+        proposal__status__in=(Proposal.Status.ROUTED, Proposal.Status.REHANDLING),
+        proposal__body=body,
+    ).count()
+    rows += [
+        _bench_page(scale, "逾期未答复 /proposals/overdue/ (工作人员)", staff,
+                    "/proposals/overdue/", n, _overdue_sql(body, today),
+                    f"{body.short_name}, 逾期 {overdue} 条"),
+        _bench_page(scale, "提案统计 /proposals/stats/ (工作人员)", staff,
+                    f"/proposals/stats/?session={session.pk}", n, _stats_sql(session),
+                    f"{session.year} 年会议, {session.proposals.count()} 件提案"),
+    ]  # fmt: skip
+    return rows
+
+
+PAGE = 20  # the proposals and reports lists' PAGE_SIZE
+
+
+def _unit_contact(unit):
+    """The unit's contact login (the generator makes one); bench-unit-<id> otherwise."""
+    from django.contrib.auth import get_user_model
+
+    if unit is None:
+        return None
+    contact = unit.contacts.filter(is_active=True).order_by("pk").first()
+    if contact is None:
+        contact, _ = get_user_model().objects.get_or_create(username=f"bench-unit-{unit.pk}")
+        unit.contacts.add(contact)
+    return contact
+
+
+def _tables():
+    from members.models import Member, Person
+    from proposals.models import Proposal, Proposer, Rating, Routing
+    from sectors.models import PlenarySession
+
+    return {
+        "p": Proposal._meta.db_table,
+        "pr": Proposer._meta.db_table,
+        "m": Member._meta.db_table,
+        "ps": Person._meta.db_table,
+        "s": PlenarySession._meta.db_table,
+        "rt": Routing._meta.db_table,
+        "ra": Rating._meta.db_table,
+    }
+
+
+def _proposal_list_sql(body, *, page, session=None, category="", status="", unit=None,
+                       satisfaction="", q="", public=False) -> tuple[str, list]:  # fmt: skip
+    """A page of the body's proposals with session and first proposer, newest first."""
+    t = _tables()
+    where, params = ["p.body_id = %s"], [body.pk]
+    if public:
+        where.append("p.status NOT IN ('draft', 'inviting', 'withdrawn')")
+    if session:
+        where.append("p.session_id = %s")
+        params.append(session)
+    if category:
+        where.append("p.category = %s")
+        params.append(category)
+    if status:
+        where.append("p.status = %s")
+        params.append(status)
+    if unit:
+        where.append(
+            f"EXISTS (SELECT 1 FROM {t['rt']} rt WHERE rt.proposal_id = p.id"
+            f" AND rt.unit_id = %s AND rt.status <> 'withdrawn')"
+        )
+        params.append(unit)
+    if satisfaction:
+        where.append(
+            f"(SELECT ra.satisfaction FROM {t['ra']} ra WHERE ra.proposal_id = p.id"
+            f" ORDER BY ra.round DESC LIMIT 1) = %s"
+        )
+        params.append(satisfaction)
+    if q:
+        where.append(
+            f"(p.title ILIKE %s OR p.id IN (SELECT x.proposal_id FROM {t['pr']} x JOIN {t['m']} xm"
+            f" ON xm.id = x.member_id JOIN {t['ps']} xp ON xp.id = xm.person_id"
+            f" WHERE xp.name ILIKE %s))"
+        )
+        params += [f"%{q}%", f"%{q}%"]
+    sql = (
+        f"SELECT p.id, p.number, p.title, p.kind, p.status, p.submitted_at, s.year, ps.name"
+        f" FROM {t['p']} p JOIN {t['s']} s ON s.id = p.session_id"
+        f" LEFT JOIN {t['pr']} pr ON pr.proposal_id = p.id AND pr.role = 'first'"
+        f" LEFT JOIN {t['m']} m ON m.id = pr.member_id LEFT JOIN {t['ps']} ps ON ps.id = m.person_id"
+        f" WHERE {' AND '.join(where)}"
+        f" ORDER BY p.submitted_at DESC, p.created_at DESC, p.id DESC LIMIT {page}"
+    )
+    return sql, params
+
+
+def _mine_sql(user) -> tuple[str, list]:
+    t = _tables()
+    sql = (
+        f"SELECT p.id, p.number, p.title, p.status, p.created_at FROM {t['p']} p"
+        f" WHERE p.id IN (SELECT pr.proposal_id FROM {t['pr']} pr JOIN {t['m']} m"
+        f" ON m.id = pr.member_id JOIN {t['ps']} ps ON ps.id = m.person_id"
+        f" WHERE ps.user_id = %s AND pr.status = 'confirmed'"
+        f" UNION SELECT id FROM {t['p']} WHERE created_by_id = %s)"
+        f" ORDER BY p.created_at DESC, p.id DESC LIMIT {PAGE}"
+    )
+    return sql, [user.pk, user.pk]
+
+
+def _review_sql(body) -> tuple[str, list]:
+    t = _tables()
+    sql = (
+        f"SELECT p.id, p.title, p.kind, p.submitted_at FROM {t['p']} p"
+        f" WHERE p.body_id = %s AND p.status = 'submitted'"
+        f" ORDER BY p.submitted_at, p.id LIMIT {PAGE}"
+    )
+    return sql, [body.pk]
+
+
+def _inbox_sql(unit, *, replied) -> tuple[str, list]:
+    """A page of the unit's routings with their proposals: in handling by deadline,
+    or replied, newest first."""
+    t = _tables()
+    status, order = (
+        ("('replied', 'done')", "rt.routed_at DESC, rt.id")
+        if replied
+        else ("('routed', 'rehandling')", "rt.deadline, rt.id")
+    )
+    sql = (
+        f"SELECT rt.id, rt.role, rt.status, rt.deadline, p.id, p.number, p.title"
+        f" FROM {t['rt']} rt JOIN {t['p']} p ON p.id = rt.proposal_id"
+        f" WHERE rt.unit_id = %s AND rt.status IN {status} ORDER BY {order} LIMIT {PAGE}"
+    )
+    return sql, [unit.pk]
+
+
+def _overdue_sql(body, today) -> tuple[str, list]:
+    from proposals.models import HandlingUnit
+
+    t = _tables()
+    u = HandlingUnit._meta.db_table
+    sql = (
+        f"SELECT rt.id, rt.deadline, p.id, p.title, u.name FROM {t['rt']} rt"
+        f" JOIN {t['p']} p ON p.id = rt.proposal_id JOIN {u} u ON u.id = rt.unit_id"
+        f" WHERE rt.status IN ('routed', 'rehandling') AND rt.deadline < %s"
+        f" AND p.status IN ('routed', 'rehandling') AND p.body_id = %s"
+        f" ORDER BY rt.deadline, rt.id LIMIT {PAGE}"
+    )
+    return sql, [today, body.pk]
+
+
+def _stats_sql(session) -> tuple[str, list]:
+    """The session's proposals counted by status: the first of the page's blocks."""
+    t = _tables()
+    sql = f"SELECT status, count(*) FROM {t['p']} WHERE session_id = %s GROUP BY status"
+    return sql, [session.pk]
+
+
+# (e) Social-information reports: the staff list (all, and filtered), the member's own,
+# the staff queue, the year's counts (page and selector).
+def _bench_reports(scale, term, n) -> list[tuple]:
+    from django.utils import timezone
+
+    from reports.models import SocialInfoReport
+    from reports.selectors import my_reports, report_year_summary
+
+    body = term.body
+    reports = SocialInfoReport.objects.filter(body=body)
+    if not reports.exists():
+        return [(scale, "社情民意信息", "not available (无数据:请重新生成)", "", "", "", body.name)]
+    staff = _client(_staff_user(body))
+    member = _bench_member(term)
+    member_client = _client(member.person.user)
+    year = timezone.localdate().year - 1
+    where = f"{body.short_name}, {reports.count()} 条信息"
+    R = _report_list_sql
+    return [
+        _bench_page(scale, "社情民意信息一览 /reports/all/ (工作人员)", staff, "/reports/all/", n,
+                    R(body), where),
+        _bench_page(scale, "社情民意信息一览·筛选 年度+省级采用 (工作人员)", staff,
+                    f"/reports/all/?year={year}&level=province", n,
+                    R(body, year=year, level="province"), f"{year} 年, 省级采用"),
+        _bench_page(scale, "我的社情民意信息 /reports/ (委员)", member_client, "/reports/", n,
+                    R(body, member=member), f"委员 {member.number}, "
+                    f"{my_reports(user=member.person.user).count()} 条"),
+        _bench_page(scale, "信息受理 /reports/queue/ (工作人员)", staff, "/reports/queue/", n,
+                    R(body, queue=True), f"待处理 {reports.filter(status__in=('submitted', 'accepted')).count()} 条"),
+        _bench_page(scale, "信息统计 /reports/stats/ (工作人员)", staff,
+                    f"/reports/stats/?body={body.pk}&year={year}", n, _report_year_sql(body, year),
+                    f"{year} 年"),
+        _bench_call(scale, "年度汇总 report_year_summary()", lambda: report_year_summary(
+                    body=body, year=year), n, _report_year_sql(body, year), f"{year} 年"),
+    ]  # fmt: skip
+
+
+def _report_list_sql(body, *, year=None, level="", member=None, queue=False) -> tuple[str, list]:
+    """A page of reports with their authors (member or group)."""
+    from members.models import Member, Person
+    from reports.models import ReportAdoption, SocialInfoReport
+    from sectors.models import SectorGroup
+
+    r, a = SocialInfoReport._meta.db_table, ReportAdoption._meta.db_table
+    m, ps, g = Member._meta.db_table, Person._meta.db_table, SectorGroup._meta.db_table
+    where, params, order = ["r.body_id = %s"], [body.pk], "r.submitted_at DESC, r.id DESC"
+    if member is not None:
+        where, params, order = (
+            ["r.author_member_id = %s"],
+            [member.pk],
+            "r.created_at DESC, r.id DESC",
+        )
+    elif queue:
+        where.append("r.status IN ('submitted', 'accepted')")
+        order = "r.submitted_at, r.id"
+    else:
+        where.append("r.status <> 'draft'")
+    if year:
+        where.append("r.submitted_at >= %s AND r.submitted_at < %s")
+        params += [_year_start(year), _year_start(year + 1)]
+    if level:
+        where.append(f"EXISTS (SELECT 1 FROM {a} a WHERE a.report_id = r.id AND a.level = %s)")
+        params.append(level)
+    sql = (
+        f"SELECT r.id, r.title, r.status, r.submitted_at, r.bulletin_year, r.bulletin_issue,"
+        f" ps.name, g.name FROM {r} r LEFT JOIN {m} m ON m.id = r.author_member_id"
+        f" LEFT JOIN {ps} ps ON ps.id = m.person_id LEFT JOIN {g} g ON g.id = r.author_group_id"
+        f" WHERE {' AND '.join(where)} ORDER BY {order} LIMIT {PAGE}"
+    )
+    return sql, params
+
+
+def _year_start(year):
+    from django.utils import timezone
+
+    return datetime.datetime(year, 1, 1, tzinfo=timezone.get_default_timezone())
+
+
+def _report_year_sql(body, year) -> tuple[str, list]:
+    """The body's reports of the year counted by status: the first of the summary's queries."""
+    from reports.models import SocialInfoReport
+
+    sql = (
+        f"SELECT status, count(*) FROM {SocialInfoReport._meta.db_table}"
+        f" WHERE body_id = %s AND submitted_at >= %s AND submitted_at < %s GROUP BY status"
+    )
+    return sql, [body.pk, _year_start(year), _year_start(year + 1)]
 
 
 def _duties_page_size() -> int:

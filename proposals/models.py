@@ -200,6 +200,10 @@ class Proposal(models.Model):
         indexes = [
             models.Index(fields=["body", "session", "status"]),
             models.Index(fields=["session", "kind", "number"]),
+            # The "all proposals" list, newest first, a page at a time.
+            models.Index(
+                fields=["body", "-submitted_at", "-created_at", "-id"], name="proposal_body_listing"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

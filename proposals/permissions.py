@@ -13,7 +13,7 @@ from django.http import Http404
 
 from members.models import Member
 from members.permissions import viewer_for
-from proposals.models import HandlingUnit, Proposal, Routing
+from proposals.models import HandlingUnit, Proposal, Proposer, Routing
 
 PRIVATE = (Proposal.Status.DRAFT, Proposal.Status.INVITING, Proposal.Status.WITHDRAWN)
 
@@ -37,7 +37,9 @@ def proposals_visible_to(user):
         return Proposal.objects.all()
     condition = Q(body_id__in=viewer.staff_body_ids | viewer.leadership_body_ids)
     if viewer.own_member_ids:
-        mine = Q(proposers__member__person__user=user)
+        # A subquery, not a join: joining every proposer row of the body and
+        # DISTINCT-ing them made a member's list grow with the whole database.
+        mine = Q(pk__in=Proposer.objects.filter(member__person__user=user).values("proposal_id"))
         public = Q(body_id__in=viewer.seat_body_ids) & ~Q(status__in=PRIVATE)
         condition |= mine | public
     units = units_of(user)
@@ -47,7 +49,7 @@ def proposals_visible_to(user):
             .exclude(status=Routing.Status.WITHDRAWN)
             .values("proposal_id")
         )
-    return Proposal.objects.filter(condition).distinct()
+    return Proposal.objects.filter(condition)
 
 
 def is_proposer(user, proposal: Proposal) -> bool:

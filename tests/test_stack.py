@@ -158,3 +158,11 @@ def test_error_pages_speak_chinese(client, world):
     assert forbidden.status_code == 403
     assert "您没有权限进行此操作" in forbidden.content.decode()
     assert "系统出错" in render_to_string("500.html")
+
+
+def test_postgresql_connections_run_without_jit(db):
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
