@@ -20,6 +20,7 @@ from consultations.models import (
 from duties import services as duties
 from duties.models import Activity, ActivityKind, Category, Participation
 from members.models import Member
+from scoring.facts import facts_changed
 from sectors.models import MemberHome, Term
 
 SESSION_KIND = "community_consultation"
@@ -71,6 +72,7 @@ def _online_kind(body) -> ActivityKind:
 def _set_role(activity: Activity, member: Member, role: str) -> None:
     # list_add knows nothing of roles; the row exists once it has run.
     Participation.objects.filter(activity=activity, member=member).update(role=role)
+    facts_changed([member.pk])
 
 
 def _list(activity: Activity, members: list[Member], *, by) -> None:
@@ -180,6 +182,7 @@ def consultation_update(
     activity.starts_at = starts_at
     activity.ends_at = ends_at
     activity.save(update_fields=["theme", "venue_home", "starts_at", "ends_at"])
+    facts_changed(activity.participations.values_list("member_id", flat=True))
     consultation.topic = topic
     consultation.member_convenor = member_convenor
     consultation.official_convenor_name = official_convenor_name

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from duties.models import Dispute, Participation, SelfReportedDuty
 from members.models import Member
 from members.services import notice_send
+from scoring.facts import facts_changed
 
 
 @dataclass(frozen=True)
@@ -208,6 +209,7 @@ def _participation_apply(p: Participation, correction: dict, by) -> None:
     if attendance != Participation.Attendance.UNKNOWN:
         p.signup = Participation.Signup.CONFIRMED
     p.save(update_fields=["attendance", "leave", "signup"])
+    facts_changed([p.member_id])
 
 
 def _duty_summary(d: SelfReportedDuty) -> str:

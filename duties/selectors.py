@@ -166,28 +166,31 @@ class DutyRecord:
         return self.total("verified")
 
 
-def participations_for(members, year: int) -> QuerySet:
-    """Every activity of the year the members were listed for or have an
-    attendance recorded at (one query), with the activity and its kind;
-    drafts, cancelled activities and withdrawn sign-ups are left out."""
+def participations_for(members, year: int | None = None) -> QuerySet:
+    """Every activity of the year (of every year: year=None) the members were
+    listed for or have an attendance recorded at (one query), with the
+    activity and its kind; drafts, cancelled activities and withdrawn sign-ups
+    are left out."""
+    participations = Participation.objects.filter(member__in=members)
+    if year is not None:
+        participations = participations.filter(activity__starts_at__year=year)
     return (
-        Participation.objects.filter(member__in=members, activity__starts_at__year=year)
-        .filter(Q(signup=Participation.Signup.CONFIRMED) | ~Q(attendance=""))
+        participations.filter(Q(signup=Participation.Signup.CONFIRMED) | ~Q(attendance=""))
         .exclude(activity__status__in=[Activity.Status.DRAFT, Activity.Status.CANCELLED])
         .select_related("activity__kind")
         .order_by("activity__starts_at", "id")
     )
 
 
-def verified_duties_for(members, year: int) -> QuerySet:
-    """The members' verified self-reported duties done in the year (one query)."""
-    return (
-        SelfReportedDuty.objects.filter(
-            member__in=members, status=SelfReportedDuty.Status.VERIFIED, done_on__year=year
-        )
-        .select_related("kind")
-        .order_by("done_on", "id")
+def verified_duties_for(members, year: int | None = None) -> QuerySet:
+    """The members' verified self-reported duties done in the year (in every
+    year: year=None), in one query."""
+    duties = SelfReportedDuty.objects.filter(
+        member__in=members, status=SelfReportedDuty.Status.VERIFIED
     )
+    if year is not None:
+        duties = duties.filter(done_on__year=year)
+    return duties.select_related("kind").order_by("done_on", "id")
 
 
 def _participation_entry(p: Participation) -> RecordEntry:

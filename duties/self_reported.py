@@ -20,6 +20,7 @@ from PIL import Image, UnidentifiedImageError
 from duties.models import ActivityKind, DutyAttachment, SelfReportedDuty
 from members.models import Member
 from members.services import notice_send
+from scoring.facts import facts_changed
 
 ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 ATTACHMENTS_MAX = 5
@@ -180,6 +181,7 @@ def duty_verify(*, duty: SelfReportedDuty, by) -> SelfReportedDuty:
     duty.reviewed_by = by
     duty.reviewed_at = timezone.now()
     duty.save(update_fields=["status", "return_reason", "reviewed_by", "reviewed_at"])
+    facts_changed([duty.member_id])
     stamp = int(duty.reviewed_at.timestamp())
     transaction.on_commit(
         lambda: _notify(
@@ -206,6 +208,7 @@ def duty_return(*, duty: SelfReportedDuty, by, reason: str) -> SelfReportedDuty:
     duty.reviewed_by = by
     duty.reviewed_at = timezone.now()
     duty.save(update_fields=["status", "return_reason", "reviewed_by", "reviewed_at"])
+    facts_changed([duty.member_id])
     stamp = int(duty.reviewed_at.timestamp())
     transaction.on_commit(
         lambda: _notify(
@@ -248,4 +251,5 @@ def duty_correct(
     if not fields:
         raise ValidationError(_("没有需要更正的内容"))
     duty.save(update_fields=fields)
+    facts_changed([duty.member_id])
     return duty

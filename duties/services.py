@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from duties.models import Activity, ActivityKind, Category, Participation
 from members.models import Member, Person
 from members.services import notice_send
+from scoring.facts import facts_changed
 
 # The kinds a new body starts with (name, code, category, self-reportable, required).
 DEFAULT_KINDS = (
@@ -114,6 +115,17 @@ def activity_publish(*, activity: Activity, by) -> Activity:
     return activity
 
 
+@transaction.atomic
+def activity_update(*, form) -> Activity:
+    """Save the activity's edit form. Its date or kind may change what every
+    participant's attendance counts for, so their duty facts are refreshed."""
+    activity = form.save()
+    if activity.status != Activity.Status.DRAFT and activity.required_attendance:
+        activity_required_list_refresh(activity=activity)
+    facts_changed(activity.participations.values_list("member_id", flat=True))
+    return activity
+
+
 def activity_required_list_refresh(*, activity: Activity) -> int:
     """Put every audience member not yet listed on a required activity's list."""
     listed = Participation.objects.filter(activity=activity).values("member_id")
@@ -136,6 +148,7 @@ def activity_cancel(*, activity: Activity, by, reason: str) -> Activity:
     activity.status = Activity.Status.CANCELLED
     activity.cancel_reason = reason.strip()
     activity.save(update_fields=["status", "cancel_reason"])
+    facts_changed(activity.participations.values_list("member_id", flat=True))
     told = activity.participations.filter(
         signup__in=[Participation.Signup.CONFIRMED, Participation.Signup.WAITLISTED]
     ).values_list("member_id", flat=True)
@@ -185,6 +198,7 @@ def signup(
     participation.source = Participation.Source.SIGNUP
     participation.signed_up_at = now
     participation.save()
+    facts_changed([member.pk])
     if state == Participation.Signup.CONFIRMED:
         Activity.objects.filter(pk=activity.pk).update(signed_up_count=F("signed_up_count") + 1)
     return participation
@@ -211,6 +225,7 @@ def withdraw(
     was_confirmed = participation.signup == Participation.Signup.CONFIRMED
     participation.signup = Participation.Signup.WITHDRAWN
     participation.save(update_fields=["signup"])
+    facts_changed([member.pk])
     if was_confirmed:
         Activity.objects.filter(pk=activity.pk).update(signed_up_count=F("signed_up_count") - 1)
         _promote_waitlist(activity)
@@ -229,6 +244,7 @@ def _promote_waitlist(activity: Activity) -> list[int]:
     Participation.objects.filter(pk__in=[pk for pk, _ in promoted]).update(
         signup=Participation.Signup.CONFIRMED
     )
+    facts_changed([m for _, m in promoted])
     Activity.objects.filter(pk=activity.pk).update(
         signed_up_count=F("signed_up_count") + len(promoted)
     )
@@ -264,6 +280,7 @@ def list_add(*, activity: Activity, members, by) -> int:
         added.append(member.pk)
     if added:
         _recount(activity)
+        facts_changed(added)
         transaction.on_commit(
             lambda: _notify(
                 activity,
@@ -288,6 +305,7 @@ def list_remove(*, activity: Activity, member: Member, by) -> bool:
     was_confirmed = participation.signup == Participation.Signup.CONFIRMED
     participation.signup = Participation.Signup.REMOVED
     participation.save(update_fields=["signup"])
+    facts_changed([member.pk])
     if was_confirmed:
         Activity.objects.filter(pk=activity.pk).update(signed_up_count=F("signed_up_count") - 1)
     transaction.on_commit(
@@ -321,6 +339,7 @@ def participation_withdraw(*, activity: Activity, member: Member, by) -> bool:
     participation.recorded_by = by
     participation.recorded_at = timezone.now()
     participation.save(update_fields=["signup", "attendance", "recorded_by", "recorded_at"])
+    facts_changed([member.pk])
     if was_confirmed:
         Activity.objects.filter(pk=activity.pk).update(signed_up_count=F("signed_up_count") - 1)
     activity.audience_members.remove(member)
@@ -389,6 +408,7 @@ def attendance_record(
     participation.recorded_by = by
     participation.recorded_at = timezone.now()
     participation.save()
+    facts_changed([member.pk])
     if came_unlisted:
         _recount(activity)
     return participation
@@ -402,6 +422,7 @@ def attendance_mark_all_present(*, activity: Activity, by) -> int:
     _require_recordable(activity)
     now = timezone.now()
     on_list = activity.participations.on_list().filter(attendance="")
+    facts_changed(on_list.values_list("member_id", flat=True))  # read before the updates
     excused = on_list.filter(leave=Participation.Leave.APPROVED).update(
         attendance=Participation.Attendance.EXCUSED, recorded_by=by, recorded_at=now
     )
@@ -451,6 +472,7 @@ def leave_decide(*, participation: Participation, approve: bool, by) -> Particip
     participation.recorded_by = by
     participation.recorded_at = timezone.now()
     participation.save(update_fields=["leave", "attendance", "recorded_by", "recorded_at"])
+    facts_changed([participation.member_id])
     activity = participation.activity
     decision = _("已批准") if approve else _("未批准")
     transaction.on_commit(

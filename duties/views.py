@@ -188,9 +188,7 @@ def activity_edit(request, pk):
         request.POST or None, instance=activity, term=activity.term, convenor_groups=convenor_groups
     )
     if request.method == "POST" and form.is_valid():
-        form.save()
-        if activity.status != Activity.Status.DRAFT and activity.required_attendance:
-            services.activity_required_list_refresh(activity=activity)
+        services.activity_update(form=form)
         messages.success(request, _("已保存"))
         return redirect("duties:activity", pk=activity.pk)
     return render(

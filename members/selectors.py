@@ -1,7 +1,8 @@
 """Reads of members that views, exports and tasks share."""
 
-from django.db.models import Q
+from django.db.models import F, Q, QuerySet
 
+from members.models import Honour
 from members.permissions import viewer_for
 from sectors.models import Body, Term
 
@@ -82,3 +83,15 @@ def member_filter_description(params) -> str:
     """The filters in force, for the export log: "term=3;q=张"."""
     parts = [f"{name}={params.get(name)}" for name in FILTER_PARAMS if params.get(name)]
     return ";".join(parts)[:500]
+
+
+def honours_for(*, members) -> QuerySet:
+    """The honours of the members' persons, one row per member seat and honour
+    (a person with seats in two bodies has each honour on both), annotated
+    with `member_id`; one query."""
+    member_ids = [getattr(m, "pk", m) for m in members]
+    return (
+        Honour.objects.filter(person__seats__in=member_ids)
+        .annotate(member_id=F("person__seats"))
+        .order_by("awarded_on", "id")
+    )

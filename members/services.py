@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from members.models import ExportLog, Honour, Member, Notice, Person
+from scoring.facts import facts_changed
 from sectors.models import SectorGroup, Term
 
 
@@ -26,6 +27,7 @@ def member_create(*, by, term: Term, person: Person, seat: dict, committees=()) 
     member.full_clean()
     member.save()
     member.committees.set(committees)
+    facts_changed([member.pk])  # the person's honours count on the new seat too
     return member
 
 
@@ -113,6 +115,7 @@ def term_carry_over(
         new.committees.set(
             [committees[c.name] for c in old.committees.all() if c.name in committees]
         )
+        facts_changed([new.pk])
         created += 1
     for old in from_term.members.filter(left_on__isnull=True):
         member_leave(
@@ -125,7 +128,9 @@ def term_carry_over(
 
 
 def honour_add(*, by, person: Person, title: str, level: str, awarded_on: datetime.date) -> Honour:
-    return Honour.objects.create(person=person, title=title, level=level, awarded_on=awarded_on)
+    honour = Honour.objects.create(person=person, title=title, level=level, awarded_on=awarded_on)
+    facts_changed(person.seats.values_list("pk", flat=True))
+    return honour
 
 
 def accounts_create(*, by, members: QuerySet) -> list[Person]:

@@ -3,7 +3,10 @@ the lists of each role, search and filters, the statistics of a session, and
 per-member facts for scoring. Lists are built from querysets with
 annotations, so a page runs the same number of queries however many rows."""
 
+import datetime
 import re
+from collections import defaultdict
+from dataclasses import dataclass
 
 from django.db.models import (
     Count,
@@ -123,13 +126,16 @@ def with_list_columns(queryset: QuerySet) -> QuerySet:
 def proposals_mine(user) -> QuerySet:
     """Proposals the user proposes (first or confirmed co-proposer) or entered
     (for a group or a party)."""
-    mine = Proposer.objects.filter(
-        proposal=OuterRef("pk"),
-        member__person__user=user,
-        status__in=(Proposer.Status.CONFIRMED,),
+    # The ids of both kinds in one UNION: an OR of the two conditions makes
+    # PostgreSQL read every proposal of every body.
+    proposed = (
+        Proposer.objects.filter(member__person__user=user, status__in=(Proposer.Status.CONFIRMED,))
+        .order_by()
+        .values("proposal_id")
     )
+    entered = Proposal.objects.filter(created_by=user).order_by().values("pk")
     return with_list_columns(
-        Proposal.objects.filter(Exists(mine) | Q(created_by=user)).order_by("-created_at", "-id")
+        Proposal.objects.filter(pk__in=proposed.union(entered)).order_by("-created_at", "-id")
     )
 
 
@@ -207,10 +213,9 @@ def proposal_search(
         )
     q = (q or "").strip()
     if q:
-        by_name = Proposer.objects.filter(
-            proposal=OuterRef("pk"), member__person__name__icontains=q
-        )
-        condition = Q(title__icontains=q) | Exists(by_name)
+        # Matching names first (once), not a lookup per proposal of the body.
+        by_name = Proposer.objects.filter(member__person__name__icontains=q).values("proposal_id")
+        condition = Q(title__icontains=q) | Q(pk__in=by_name)
         number = _NUMBER.match(q)
         if number:
             condition |= Q(number=int(number.group(1)))
@@ -220,8 +225,7 @@ def proposal_search(
 
 def proposals_listed(user, **filters) -> QuerySet:
     """The "all proposals" list: what the user may see, filtered, with columns."""
-    visible = proposals_visible_to(user).values("pk")
-    queryset = proposal_search(Proposal.objects.filter(pk__in=visible), **filters)
+    queryset = proposal_search(proposals_visible_to(user), **filters)
     return with_list_columns(queryset).order_by("-submitted_at", "-created_at", "-id")
 
 
@@ -401,5 +405,131 @@ def proposal_facts_for(members, year: int) -> dict[int, list[dict]]:
                 "is_excellent": bool(row[f"{prefix}is_excellent"]),
                 "merged": bool(merged),
             }
+        )
+    return facts
+
+
+@dataclass(frozen=True)
+class ProposerFact:
+    """One member as a proposer of one submitted proposal, as the duty-fact
+    ledger reads it. A member who counts only through a proposal merged into
+    this one (at any depth) is a co-proposer of this one (merged=True)."""
+
+    member_id: int
+    proposal_id: int
+    role: str  # Proposer.Role: first / co
+    proposers: int  # the members who count as its proposers, merged ones included
+    kind: str  # Proposal.Kind
+    status: str
+    submitted_on: datetime.date  # when this member's own proposal was submitted
+    accepted: bool  # given a number (立案), whatever happened since
+    accepted_on: datetime.date | None
+    is_key: bool
+    is_excellent: bool
+    converted_to: str  # "" or Proposal.ConvertedTo
+    converted_on: datetime.date | None
+    merged: bool
+
+
+def proposer_facts_for(*, members) -> list[ProposerFact]:
+    """Every submitted proposal (withdrawn ones left out) the members count as
+    proposers of, one row per member and proposal, in any year. Four queries
+    whatever the number of members, proposals or merges: the members' proposer
+    rows, the merges in their sessions, the proposals those rows come down to,
+    and every proposer of those proposals and of the ones merged into them."""
+    member_ids = [getattr(m, "pk", m) for m in members]
+    not_submitted = (S.DRAFT, S.INVITING, S.WITHDRAWN)
+    own = list(
+        Proposer.objects.filter(
+            member_id__in=member_ids, status__in=COUNTING, proposal__submitted_at__isnull=False
+        )
+        .exclude(proposal__status__in=not_submitted)
+        .values_list(
+            "member_id", "role", "proposal_id", "proposal__session_id", "proposal__submitted_at"
+        )
+    )
+    if not own:
+        return []
+    # Merges stay inside a session: the session's merged proposals are the whole forest.
+    parent = dict(
+        Proposal.objects.filter(
+            session_id__in={row[3] for row in own}, status=S.MERGED
+        ).values_list("pk", "merged_into_id")
+    )
+
+    def root(pk: int) -> int:
+        seen = set()
+        while pk in parent and pk not in seen:
+            seen.add(pk)
+            pk = parent[pk]
+        return pk
+
+    converted_at = Subquery(
+        ProposalEvent.objects.filter(proposal=OuterRef("pk"), verb="converted")
+        .order_by("-at", "-id")
+        .values("at")[:1]
+    )
+    roots = {
+        p["pk"]: p
+        for p in Proposal.objects.filter(pk__in={root(row[2]) for row in own})
+        .exclude(status__in=(*not_submitted, S.MERGED))
+        .annotate(converted_at=converted_at)
+        .values(
+            "pk",
+            "kind",
+            "status",
+            "number",
+            "accepted_at",
+            "is_key",
+            "is_excellent",
+            "converted_to",
+            "converted_at",
+            "submitted_at",
+        )
+    }
+    family = set(roots) | {pk for pk in parent if root(pk) in roots}
+    counted = defaultdict(set)
+    for proposal_id, member_id in Proposer.objects.filter(
+        proposal_id__in=family, status__in=COUNTING
+    ).values_list("proposal_id", "member_id"):
+        counted[root(proposal_id)].add(member_id)
+
+    mine: dict[tuple[int, int], dict] = {}
+    for member_id, role, proposal_id, _session, submitted_at in own:
+        top = root(proposal_id)
+        if top not in roots:
+            continue
+        entry = mine.setdefault((member_id, top), {"first": False, "own": False, "at": None})
+        if proposal_id == top:
+            entry["own"] = True
+            entry["first"] |= role == Proposer.Role.FIRST
+        if entry["at"] is None or submitted_at < entry["at"]:
+            entry["at"] = submitted_at
+
+    def day(moment):
+        return timezone.localdate(moment) if moment is not None else None
+
+    facts = []
+    for (member_id, top), entry in sorted(mine.items()):
+        p = roots[top]
+        accepted = p["number"] is not None
+        converted = p["status"] == S.CONVERTED
+        facts.append(
+            ProposerFact(
+                member_id=member_id,
+                proposal_id=top,
+                role=(Proposer.Role.FIRST if entry["first"] else Proposer.Role.CO).value,
+                proposers=len(counted[top]),
+                kind=p["kind"],
+                status=p["status"],
+                submitted_on=day(entry["at"]),
+                accepted=accepted,
+                accepted_on=day(p["accepted_at"] or p["submitted_at"]) if accepted else None,
+                is_key=p["is_key"],
+                is_excellent=p["is_excellent"],
+                converted_to=p["converted_to"] if converted else "",
+                converted_on=day(p["converted_at"] or p["submitted_at"]) if converted else None,
+                merged=not entry["own"],
+            )
         )
     return facts

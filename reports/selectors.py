@@ -147,6 +147,9 @@ class ReportFact:
     instructed_on: datetime.date | None  # the first instruction at that level
     instruction_count: int
     proposal_id: int | None  # the proposal it was converted from
+    used_on: datetime.date | None = None  # when it was edited into the bulletin
+    adoptions: tuple[tuple[str, str, datetime.date], ...] = ()  # (level, mode, date), by date
+    instructions: tuple[tuple[int, str, datetime.date], ...] = ()  # (id, level, date), by date
 
 
 def _highest(rows) -> tuple[str, datetime.date | None]:
@@ -162,19 +165,25 @@ def _highest(rows) -> tuple[str, datetime.date | None]:
     return best_level, best_date
 
 
-def report_facts_for(*, members: Iterable | QuerySet, year: int) -> dict[int, list[ReportFact]]:
-    """Per member id, the reports they submitted in `year` (by submission date,
-    withdrawn ones left out), each with its use, its highest adoption and
-    instruction, and its proposal link. Three queries whatever the number of
-    members. Group and party reports are not any member's."""
+def report_facts_for(
+    *, members: Iterable | QuerySet, year: int | None = None
+) -> dict[int, list[ReportFact]]:
+    """Per member id, the reports they submitted in `year` (by submission date;
+    in any year: year=None; withdrawn ones left out), each with its use, its
+    highest adoption and instruction, every adoption and instruction, and its
+    proposal link. Three queries whatever the number of members. Group and
+    party reports are not any member's."""
     if isinstance(members, QuerySet):
         member_filter = Q(author_member__in=members.values("pk"))
     else:
         member_filter = Q(author_member_id__in=[getattr(m, "pk", m) for m in members])
+    reports = SocialInfoReport.objects.filter(member_filter)
+    if year is not None:
+        reports = reports.in_year(year)
+    else:
+        reports = reports.submitted().exclude(status=S.DRAFT)
     reports = list(
-        SocialInfoReport.objects.filter(member_filter)
-        .in_year(year)
-        .exclude(status=S.WITHDRAWN)
+        reports.exclude(status=S.WITHDRAWN)
         .order_by("submitted_at", "id")
         .values(
             "pk",
@@ -185,19 +194,23 @@ def report_facts_for(*, members: Iterable | QuerySet, year: int) -> dict[int, li
             "bulletin_year",
             "bulletin_issue",
             "from_proposal_id",
+            "reviewed_at",
         )
     )
     ids = [r["pk"] for r in reports]
     adoptions, instructions = defaultdict(list), defaultdict(list)
+    adoption_rows, instruction_rows = defaultdict(list), defaultdict(list)
     if ids:
-        for report_id, level, date in ReportAdoption.objects.filter(report_id__in=ids).values_list(
-            "report_id", "level", "adopted_on"
-        ):
-            adoptions[report_id].append((level, date))
-        for report_id, level, date in ReportInstruction.objects.filter(
+        for report_id, level, mode, date in ReportAdoption.objects.filter(
             report_id__in=ids
-        ).values_list("report_id", "level", "instructed_on"):
+        ).values_list("report_id", "level", "mode", "adopted_on"):
+            adoptions[report_id].append((level, date))
+            adoption_rows[report_id].append((level, mode, date))
+        for pk, report_id, level, date in ReportInstruction.objects.filter(
+            report_id__in=ids
+        ).values_list("pk", "report_id", "level", "instructed_on"):
             instructions[report_id].append((level, date))
+            instruction_rows[report_id].append((pk, level, date))
     facts: dict[int, list[ReportFact]] = defaultdict(list)
     for r in reports:
         adoption_level, adopted_on = _highest(adoptions[r["pk"]])
@@ -219,6 +232,11 @@ def report_facts_for(*, members: Iterable | QuerySet, year: int) -> dict[int, li
                 instructed_on=instructed_on,
                 instruction_count=len(instructions[r["pk"]]),
                 proposal_id=r["from_proposal_id"],
+                used_on=timezone.localdate(r["reviewed_at"] or r["submitted_at"])
+                if r["status"] == S.USED
+                else None,
+                adoptions=tuple(sorted(adoption_rows[r["pk"]], key=lambda a: a[2])),
+                instructions=tuple(sorted(instruction_rows[r["pk"]], key=lambda i: (i[2], i[0]))),
             )
         )
     return dict(facts)

@@ -25,6 +25,7 @@ from reports.models import (
     ReportInstruction,
     SocialInfoReport,
 )
+from scoring.facts import facts_changed
 from sectors.models import SectorGroup
 
 S = SocialInfoReport.Status
@@ -214,6 +215,7 @@ def report_submit(*, report: SocialInfoReport, by) -> SocialInfoReport:
     states.require_move(report, S.SUBMITTED)
     report.submitted_at = timezone.now()
     _move(report, target=S.SUBMITTED, by=by, verb=Verb.SUBMITTED, fields=["submitted_at"])
+    facts_changed([report.author_member_id])
     return report
 
 
@@ -229,6 +231,7 @@ def report_withdraw(*, report: SocialInfoReport, by, note: str = "") -> SocialIn
             % {"current": S(report.status).label}
         )
     _move(report, target=S.WITHDRAWN, by=by, verb=Verb.WITHDRAWN, note=(note or "").strip())
+    facts_changed([report.author_member_id])
     return report
 
 
@@ -282,6 +285,7 @@ def report_use(
             update_fields=["bulletin_year", "bulletin_issue", "bulletin_text", "updated_at"]
         )
         _event(report, by=by, verb=Verb.BULLETIN_CHANGED, note=label)
+        facts_changed([report.author_member_id])
         return report
     states.require_move(report, S.USED)
     report.bulletin_year, report.bulletin_issue, report.bulletin_text = (
@@ -298,6 +302,7 @@ def report_use(
         note=label,
         fields=["bulletin_year", "bulletin_issue", "bulletin_text", "reviewed_at"],
     )
+    facts_changed([report.author_member_id])
     _notify(
         report,
         key="used",
@@ -367,6 +372,7 @@ def report_adoption_record(
     adoption = ReportAdoption.objects.create(
         report=report, level=level, mode=mode, adopted_on=adopted_on, note=note, created_by=by
     )
+    facts_changed([report.author_member_id])
     label = f"{Level(level).label}{ReportAdoption.Mode(mode).label}"
     _event(report, by=by, verb=Verb.ADOPTED, note=label + (f"。{note}" if note else ""))
     _notify(
@@ -409,6 +415,7 @@ def report_instruction_record(
         text=text,
         created_by=by,
     )
+    facts_changed([report.author_member_id])
     label = _("%(level)s领导(%(leader)s)批示") % {"level": Level(level).label, "leader": leader}
     _event(report, by=by, verb=Verb.INSTRUCTED, note=label + (f":{text}" if text else ""))
     _notify(
@@ -472,6 +479,7 @@ def report_create_from_proposal(*, proposal, by) -> SocialInfoReport:
                 to_status=S.SUBMITTED,
                 note=_("由提案“%(t)s”转来") % {"t": proposal.title},
             )
+            facts_changed([report.author_member_id])
             _notify(
                 report,
                 key="converted",

@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "summaries",
     "consultations",
     "reports",
+    "scoring",
 ]
 
 MIDDLEWARE = [

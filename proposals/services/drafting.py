@@ -19,7 +19,9 @@ from duties.self_reported import attachment_sniff
 from members.models import Member, Party
 from members.services import notice_send
 from proposals.models import Proposal, ProposalAttachment, Proposer, Topic
+from proposals.selectors import proposers_of
 from proposals.services import proposal_event_create, proposal_locked, proposal_move
+from scoring.facts import facts_changed
 from sectors.models import PlenarySession, SectorGroup
 
 S = Proposal.Status
@@ -316,6 +318,7 @@ def _answer(*, proposer: Proposer, by, confirm: bool, now) -> Proposer | None:
         return None
     row.status, row.answered_at = wanted, now
     row.save(update_fields=["status", "answered_at"])
+    facts_changed([row.member_id])
     proposal_event_create(
         proposal=proposal,
         by=by,
@@ -391,6 +394,7 @@ def proposal_submit(*, proposal: Proposal, by, now=None) -> Proposal:
         raise ValidationError(_("还有联名提案人未答复,请等其答复或确认截止后再提交"))
     _check_window(proposal, timezone.localdate(now))
     proposal.submitted_at = now
+    facts_changed(proposers_of(proposal).values_list("pk", flat=True))
     return proposal_move(
         proposal=proposal, target=S.SUBMITTED, by=by, verb="submitted", fields=["submitted_at"]
     )
@@ -406,6 +410,7 @@ def proposal_withdraw(*, proposal: Proposal, by, note: str = "") -> Proposal:
     if proposal.status not in (*PRE_SUBMISSION, S.SUBMITTED):
         raise ValidationError(_("提案已审查,不能撤回"))
     proposal.proposers.filter(status=Proposer.Status.INVITED).update(status=Proposer.Status.EXPIRED)
+    facts_changed(proposers_of(proposal).values_list("pk", flat=True))
     return proposal_move(proposal=proposal, target=S.WITHDRAWN, by=by, verb="withdrawn", note=note)
 
 

@@ -15,8 +15,10 @@ from django.utils.translation import gettext as _
 from members.models import Person
 from members.services import notice_send
 from proposals.models import Proposal, ProposalNumber
+from proposals.selectors import proposers_of
 from proposals.services import proposal_event_create, proposal_locked, proposal_move
 from proposals.states import require_move
+from scoring.facts import facts_changed
 
 S = Proposal.Status
 MERGE_TARGETS = (S.SUBMITTED, S.ACCEPTED)
@@ -71,6 +73,7 @@ def proposal_accept(*, proposal: Proposal, by, note: str = "") -> Proposal:
         note=note,
         fields=["number", "accepted_at"],
     )
+    facts_changed(proposers_of(proposal).values_list("pk", flat=True))
     _notify_proposers(
         proposal,
         key="accepted",
@@ -97,6 +100,7 @@ def proposal_reject(*, proposal: Proposal, by, reason: str) -> Proposal:
         note=reason,
         fields=["decision_reason"],
     )
+    facts_changed(proposers_of(proposal).values_list("pk", flat=True))
     _notify_proposers(
         proposal, key="rejected", title=_("提案不予立案:%(t)s") % {"t": proposal.title}, text=reason
     )
@@ -141,6 +145,7 @@ def proposal_merge(*, proposal: Proposal, into: Proposal, by, note: str = "") ->
         verb="merged_from",
         note=_("并入:%(title)s") % {"title": proposal.title},
     )
+    facts_changed(proposers_of(into).values_list("pk", flat=True))  # the merged ones too
     _notify_proposers(
         proposal,
         key="merged",
@@ -178,6 +183,7 @@ def proposal_convert(*, proposal: Proposal, to: str, by, note: str = "") -> Prop
         note=_("转为%(label)s") % {"label": label} + (f"。{note}" if note else ""),
         fields=["converted_to", "decision_reason"],
     )
+    facts_changed(proposers_of(proposal).values_list("pk", flat=True))
     if to == Proposal.ConvertedTo.REPORT:
         _report_create(proposal, by)
     _notify_proposers(
@@ -207,6 +213,7 @@ def proposal_flag_key(*, proposal: Proposal, by, is_key: bool = True, leader: st
         return proposal
     proposal.is_key, proposal.key_leader = is_key, leader
     proposal.save(update_fields=["is_key", "key_leader"])
+    facts_changed(proposers_of(proposal).values_list("pk", flat=True))
     proposal_event_create(
         proposal=proposal,
         by=by,
@@ -231,6 +238,7 @@ def proposal_flag_excellent(*, proposal: Proposal, by, is_excellent: bool = True
         return proposal
     proposal.is_excellent = is_excellent
     proposal.save(update_fields=["is_excellent"])
+    facts_changed(proposers_of(proposal).values_list("pk", flat=True))
     proposal_event_create(
         proposal=proposal, by=by, verb="flag_excellent" if is_excellent else "unflag_excellent"
     )
