@@ -31,6 +31,8 @@ DEFAULT_KINDS = (
     ("民主监督", "supervision", Category.SUPERVISION, False, False),
     ("学习培训", "training", Category.TRAINING, False, False),
     ("大会发言", "plenary_speech", Category.SPEECH, False, False),
+    # A written speech the plenary accepted (书面发言被采用): self-reported, then verified.
+    ("大会书面发言", "plenary_speech_written", Category.SPEECH, True, False),
     ("为群众办实事", "good_deed", Category.GOOD_DEED, True, False),
     ("招商引资", "investment", Category.ATTRACTION, True, False),
     ("招才引智", "talent", Category.ATTRACTION, True, False),

@@ -2,10 +2,18 @@
 projected from the records of every app by scoring.facts (the contract is
 docs/duty-facts.md). Rulebooks read these rows only, never the source tables."""
 
+import datetime
+import functools
+from decimal import Decimal
+
+from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 
 class DutyFactQuerySet(models.QuerySet):
@@ -138,3 +146,326 @@ class DutyFact(models.Model):
             self.role,
             self.level,
         )
+
+
+# Rulebooks, periods and scores --------------------------------------------------
+
+
+class RulebookQuerySet(models.QuerySet):
+    def of(self, body_id, year: int):
+        return self.filter(body_id=body_id, year=year)
+
+    def published(self):
+        return self.filter(status=Rulebook.Status.PUBLISHED)
+
+
+class Rulebook(models.Model):
+    """One version of a body's rulebook for a year (计分规则), stored as the text
+    it was loaded from (docs/rulebook-format.md). A version is never edited once
+    published: an edit makes the next version, so a score's `rulebook` always
+    names the rules that made it. At most one version of a year is published;
+    publishing another retires it."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("草稿")
+        PUBLISHED = "published", _("已发布")
+        RETIRED = "retired", _("已停用")
+
+    body = models.ForeignKey(
+        "sectors.Body",
+        verbose_name=_("政协"),
+        on_delete=models.PROTECT,
+        related_name="rulebooks",
+        db_index=False,  # the unique constraint below leads with body
+    )
+    term = models.ForeignKey(
+        "sectors.Term", verbose_name=_("届"), on_delete=models.PROTECT, related_name="rulebooks"
+    )
+    year = models.PositiveSmallIntegerField(_("年度"))
+    version = models.PositiveSmallIntegerField(_("版本"))
+    status = models.CharField(
+        _("状态"), max_length=12, choices=Status.choices, default=Status.DRAFT
+    )
+    name = models.CharField(_("名称"), max_length=200)
+    source = models.TextField(_("规则文件"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("导入人"),
+        null=True,  # null: loaded with manage.py by no named user
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("导入时间"), default=timezone.now)
+    published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
+
+    objects = RulebookQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("计分规则")
+        verbose_name_plural = _("计分规则")
+        ordering = ["body", "-year", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["body", "year", "version"], name="rulebook_version_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["body", "year"],
+                condition=Q(status="published"),
+                name="one_published_rulebook_per_year",
+            ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="rulebook_version_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.name}(第 {self.version} 版)"
+
+    def parsed(self):
+        """The rulebook as scoring.rulebook types (parsed once per text and process)."""
+        return _parsed(self.source)
+
+
+@functools.lru_cache(maxsize=32)
+def _parsed(source: str):
+    from scoring.rulebook import rulebook_parse
+
+    return rulebook_parse(source)
+
+
+class ScorePeriod(models.Model):
+    """A quarterly bulletin (季度通报: quarter 1–4, the year to date) or the
+    annual assessment (年度考核: quarter 0) of one body. Computed as a draft,
+    published to members (a dispute window opens), then final and locked.
+    Reopening a final period makes the next version; every version is kept."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("草稿")
+        PUBLISHED = "published", _("已发布")
+        FINAL = "final", _("已定稿")
+
+    ANNUAL = 0
+
+    body = models.ForeignKey(
+        "sectors.Body",
+        verbose_name=_("政协"),
+        on_delete=models.PROTECT,
+        related_name="score_periods",
+        db_index=False,  # the unique constraint below leads with body
+    )
+    year = models.PositiveSmallIntegerField(_("年度"))
+    quarter = models.PositiveSmallIntegerField(
+        _("季度"), help_text=_("1–4 为季度通报(年初至季末),0 为年度考核")
+    )
+    version = models.PositiveSmallIntegerField(_("版本"), default=1)
+    status = models.CharField(
+        _("状态"), max_length=12, choices=Status.choices, default=Status.DRAFT
+    )
+    rulebook = models.ForeignKey(
+        Rulebook,
+        verbose_name=_("计分规则"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="periods",
+        help_text=_("最近一次计算所用的规则版本"),
+    )
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    computed_at = models.DateTimeField(_("计算时间"), null=True, blank=True)
+    published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
+    finalised_at = models.DateTimeField(_("定稿时间"), null=True, blank=True)
+    disputes_close_at = models.DateTimeField(_("异议截止"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("评分期")
+        verbose_name_plural = _("评分期")
+        ordering = ["body", "-year", "-quarter", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["body", "year", "quarter", "version"], name="score_period_version_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(quarter__gte=0, quarter__lte=4), name="score_period_quarter_0_to_4"
+            ),
+            models.CheckConstraint(
+                condition=Q(version__gte=1), name="score_period_version_positive"
+            ),
+        ]
+
+    def __str__(self):
+        return str(self.label)
+
+    @property
+    def is_annual(self) -> bool:
+        return self.quarter == self.ANNUAL
+
+    @property
+    def label(self) -> str:
+        if self.is_annual:
+            return _("%(year)s 年度考核") % {"year": self.year}
+        return _("%(year)s 年第 %(quarter)s 季度通报") % {
+            "year": self.year,
+            "quarter": self.quarter,
+        }
+
+    @property
+    def dates(self) -> tuple[datetime.date, datetime.date]:
+        """1 January to the end of the quarter (or of the year): the year to date."""
+        from scoring.reference import quarter_to_date
+
+        return quarter_to_date(self.year, 4 if self.is_annual else self.quarter)
+
+
+class Score(models.Model):
+    """One member's result for one period: the total and grade with what made
+    them (the lines, the category totals, vetoes), or why the member is not
+    assessed. Rows of a draft are replaced whenever the period is computed."""
+
+    class Exempt(models.TextChoices):
+        NONE = "", _("参加考核")
+        FLAG = "flag", _("按身份不参加考核")
+        JOINED_AFTER = "joined_after", _("增补时间晚于考核截止日")
+        ON_LEAVE = "on_leave", _("经批准长期请假")
+        SHARE = "share", _("在职时间不足")
+
+    period = models.ForeignKey(
+        ScorePeriod,
+        verbose_name=_("评分期"),
+        on_delete=models.CASCADE,
+        related_name="scores",
+        db_index=False,  # the unique constraint below leads with period
+    )
+    member = models.ForeignKey(
+        "members.Member", verbose_name=_("委员"), on_delete=models.PROTECT, related_name="scores"
+    )
+    rulebook = models.ForeignKey(
+        Rulebook, verbose_name=_("计分规则"), on_delete=models.PROTECT, related_name="scores"
+    )
+    assessed = models.BooleanField(_("参加考核"), default=True)
+    exempt_reason = models.CharField(
+        _("不参加考核的原因"), max_length=12, choices=Exempt.choices, blank=True, default=""
+    )
+    share = models.DecimalField(_("在职比例"), max_digits=5, decimal_places=4, default=Decimal(1))
+    total = models.DecimalField(_("总分"), max_digits=12, decimal_places=2, null=True, blank=True)
+    grade = models.CharField(_("等次"), max_length=50, blank=True, default="")
+    grade_before_veto = models.CharField(_("否决前等次"), max_length=50, blank=True, default="")
+    # Codes from the rulebook, in its order: vetoes whose condition held,
+    # follow-ups (提醒谈话 …) and candidate lists (优秀委员候选) the member is on.
+    vetoes = models.JSONField(_("一票否决"), default=list, blank=True)
+    follow_ups = models.JSONField(_("后续处理"), default=list, blank=True)
+    candidates = models.JSONField(_("候选"), default=list, blank=True)
+    # The receipt's subtotals: [{code, name, parent, raw, total, limited_by}],
+    # and the checklists: [{code, name, items: [{code, name, required, met,
+    # count, sources}]}]. Numbers are strings of Decimals.
+    categories = models.JSONField(_("分类小计"), default=list, blank=True)
+    checklists = models.JSONField(_("清单"), default=list, blank=True)
+    computed_at = models.DateTimeField(_("计算时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("履职得分")
+        verbose_name_plural = _("履职得分")
+        constraints = [
+            models.UniqueConstraint(fields=["period", "member"], name="one_score_per_period"),
+        ]
+        indexes = [
+            # the review table: a period's scores by total, by grade
+            models.Index(fields=["period", "total"], name="score_period_total"),
+            models.Index(fields=["period", "grade"], name="score_period_grade"),
+        ]
+
+    def __str__(self):
+        return f"{self.member_id} {self.period_id} {self.total}"
+
+
+class ScoreLine(models.Model):
+    """One line of a member's receipt: an item of the rulebook with how many
+    facts it matched and counted, its points before and after its cap, what
+    limited it, and the records (sources) of the facts that scored; or a
+    staff adjustment, which always has a reason, who and when."""
+
+    score = models.ForeignKey(
+        Score,
+        verbose_name=_("得分"),
+        on_delete=models.CASCADE,
+        related_name="lines",
+        db_index=False,  # the (score, position) index leads with score
+    )
+    position = models.PositiveSmallIntegerField(_("顺序"), default=0)
+    category = models.CharField(_("类别代码"), max_length=50)
+    item_code = models.CharField(_("计分项代码"), max_length=50)
+    item_name = models.CharField(_("计分项"), max_length=200)
+    matched = models.PositiveIntegerField(_("符合条数"), default=0)
+    counted = models.PositiveIntegerField(_("计分条数"), default=0)
+    points_before_cap = models.DecimalField(_("封顶前得分"), max_digits=12, decimal_places=2)
+    points = models.DecimalField(_("得分"), max_digits=12, decimal_places=2)
+    # What limited the line: not_applicable, highest, first, from_nth, cap,
+    # floor, max (scoring.reference.LIMITS).
+    limited_by = models.JSONField(_("限制"), default=list, blank=True)
+    # The records of the facts that scored: [[app label, model, id], …]
+    # (DutyFact.source), in the order they counted; what a receipt line opens.
+    sources = models.JSONField(_("来源记录"), default=list, blank=True)
+    is_adjustment = models.BooleanField(_("人工调整"), default=False)
+    adjustment_reason = models.TextField(_("调整理由"), blank=True, default="")
+    adjusted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("调整人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    adjusted_at = models.DateTimeField(_("调整时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("得分明细")
+        verbose_name_plural = _("得分明细")
+        ordering = ["score", "position", "id"]
+        indexes = [models.Index(fields=["score", "position"], name="score_line_score_position")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(is_adjustment=False)
+                | (~Q(adjustment_reason="") & Q(adjusted_at__isnull=False)),
+                name="score_adjustment_has_reason",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.item_name} {self.points}"
+
+
+class Mark(models.Model):
+    """A mark staff enter for a member and a `mark` item of the year's rulebook
+    (述职会评分, 民主测评), kept with who entered it; scoring.services.mark_set
+    bounds it by the item's max. Changes are kept in the history."""
+
+    member = models.ForeignKey(
+        "members.Member",
+        verbose_name=_("委员"),
+        on_delete=models.PROTECT,
+        related_name="marks",
+        db_index=False,  # the unique constraint below leads with member
+    )
+    year = models.PositiveSmallIntegerField(_("年度"))
+    item_code = models.CharField(_("计分项代码"), max_length=50)
+    value = models.DecimalField(_("评分"), max_digits=12, decimal_places=2)
+    note = models.CharField(_("备注"), max_length=300, blank=True, default="")
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("录入人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    entered_at = models.DateTimeField(_("录入时间"), default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("评分录入")
+        verbose_name_plural = _("评分录入")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "year", "item_code"], name="one_mark_per_member_year_item"
+            ),
+            models.CheckConstraint(condition=Q(value__gte=0), name="mark_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.member_id} {self.year} {self.item_code} {self.value}"

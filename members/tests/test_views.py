@@ -87,6 +87,10 @@ def test_leadership_cannot_edit(world, login):
 
 
 def test_list_filters(world, login):
+    # Names that no member number or other name contains (factory names are "委员<n>").
+    for member, name in ((world.member, "甲委员"), (world.colleague, "乙委员")):
+        member.person.name = name
+        member.person.save()
     client = login(world.staff)
     html = client.get(reverse("members:list"), {"group": world.other_group.pk}).content.decode()
     assert world.other_member.person.name in html

@@ -297,3 +297,12 @@ def test_the_reference_evaluator_keeps_its_invariants(name, fact_list, standing,
     assert result.grade in {b.name for b in rb.grades}
     # the other member's facts never change this member's result
     assert evaluate(rb, member, [f for f in fact_list if f.member_id == 1], marks=marks) == result
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_the_examples_name_only_activity_kinds_every_body_gets(name):
+    from duties.services import DEFAULT_KINDS
+
+    codes = {code for _name, code, *_rest in DEFAULT_KINDS}
+    text = (RULEBOOKS / name).read_text(encoding="utf-8")
+    assert rulebook_parse(text, activity_kinds=codes) is not None

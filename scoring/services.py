@@ -1,0 +1,592 @@
+"""Writes of scoring: loading and publishing rulebooks, the marks staff enter,
+and computing a period's scores. Keyword-only, atomic, idempotent; refusals are
+ValidationErrors in Chinese.
+
+Computing a period reads everything it needs in a fixed number of queries (the
+members, their facts, their marks, earlier years' final results), evaluates
+each member with one call of `evaluate_member` and writes the scores and lines
+with two bulk inserts. This first version evaluates with the plain reference
+evaluator (scoring.reference); the grouped-SQL engine will replace that one
+function, with the same inputs and the same Result."""
+
+import dataclasses
+import datetime
+import itertools
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, OperationalError, transaction
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from duties.models import ActivityKind
+from members.models import BodyRole, Member
+from scoring import reference
+from scoring.models import DutyFact, Mark, Rulebook, Score, ScoreLine, ScorePeriod
+from scoring.rulebook import MARK, Fact, PastYear, RulebookError, RulebookInvalid, rulebook_parse
+from scoring.rulebook import Member as MemberInput
+from scoring.rulebook.load import LoadError, load
+from scoring.rulebook.parse import path_text
+from sectors.models import Body, SectorGroup, Term
+
+ZERO = Decimal("0.00")
+
+# The one call per member that the grouped-SQL engine will replace:
+# (rulebook, member, facts, marks, period, history) -> scoring.reference.Result.
+evaluate_member = reference.evaluate
+
+
+# Rulebooks --------------------------------------------------------------------
+
+
+def _invalid(errors) -> ValidationError:
+    """Every problem, each with its place ("items[3].where.role(第 12 行):…")."""
+    return ValidationError([str(e) for e in errors], code="invalid_rulebook")
+
+
+def _term_for(body, year: int, number: int | None):
+    """The term the rulebook belongs to: the one the file names, or else the
+    latest term of the body sitting in the year."""
+    terms = Term.objects.filter(body=body)
+    if number is not None:
+        return terms.filter(number=number).first()
+    return (
+        terms.filter(starts_on__lte=datetime.date(year, 12, 31))
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=datetime.date(year, 1, 1)))
+        .order_by("-starts_on")
+        .first()
+    )
+
+
+def _file_errors(text: str, *, body, year: int) -> list[RulebookError]:
+    """What the file says about itself that must agree with where it is
+    loaded: its year and, when it names one, its body and term."""
+    try:
+        tree, lines, _duplicates = load(text)
+    except LoadError:
+        return []  # rulebook_parse reports it
+    if not isinstance(tree, dict):
+        return []
+    errors = []
+
+    def error(key, message):
+        errors.append(RulebookError(path_text((key,)), message, lines.get((key,))))
+
+    named_year = tree.get("year")
+    if type(named_year) is int and named_year != year:
+        error(
+            "year",
+            _("文件写明的年度为 %(file)s,与导入的年度 %(year)s 不一致")
+            % {"file": named_year, "year": year},
+        )
+    named_body = tree.get("body")
+    if (
+        isinstance(named_body, str)
+        and named_body
+        and named_body not in (body.name, body.short_name)
+    ):
+        error(
+            "body",
+            _("文件写明的政协为“%(file)s”,与导入的政协“%(body)s”不一致")
+            % {"file": named_body[:60], "body": body.name},
+        )
+    number = tree.get("term")
+    if type(number) is int and not Term.objects.filter(body=body, number=number).exists():
+        error("term", _("%(body)s没有第 %(n)s 届") % {"body": body.name, "n": number})
+    return errors
+
+
+def _parse_for(text: str, *, body, year: int):
+    """Parse and validate `text` for `body` and `year`, or raise a
+    ValidationError listing every problem with its place."""
+    if not isinstance(text, str):
+        raise ValidationError(_("规则文件应为文本"), code="invalid_rulebook")
+    kinds = ActivityKind.objects.filter(body=body).values_list("code", flat=True)
+    errors = _file_errors(text, body=body, year=year)
+    parsed = None
+    try:
+        parsed = rulebook_parse(text, activity_kinds=set(kinds))
+    except RulebookInvalid as e:
+        errors = [*e.errors, *errors]
+    if errors:
+        raise _invalid(sorted(errors, key=lambda e: e.line or 0))
+    return parsed
+
+
+@transaction.atomic
+def rulebook_load(*, body, year: int, text: str, by, publish: bool = False) -> Rulebook:
+    """Store `text` as the next version of the body's rulebook for `year`
+    (a draft, or published at once). Nothing is stored unless the whole file
+    is valid. Loading the text of the latest version again stores nothing new."""
+    parsed = _parse_for(text, body=body, year=year)
+    term = _term_for(body, year, parsed.term)
+    if term is None:
+        raise ValidationError(
+            _("%(body)s没有 %(year)s 年在任的届次,请先建立届次") % {"body": body.name, "year": year}
+        )
+    # Versions are numbered under a lock on the body row (one that does not
+    # block writes of rows pointing at the body): two loads cannot take one number.
+    list(Body.objects.select_for_update(no_key=True).filter(pk=body.pk))
+    latest = Rulebook.objects.of(body.pk, year).order_by("-version").first()
+    if latest is not None and latest.source == text and latest.term_id == term.pk:
+        rulebook = latest  # a retried load
+    else:
+        rulebook = Rulebook.objects.create(
+            body=body,
+            term=term,
+            year=year,
+            version=(latest.version + 1) if latest else 1,
+            name=parsed.name[:200],
+            source=text,
+            created_by=by,
+        )
+    if publish:
+        rulebook = rulebook_publish(rulebook=rulebook, by=by)
+    return rulebook
+
+
+@transaction.atomic
+def rulebook_edit(*, rulebook: Rulebook, text: str, by) -> Rulebook:
+    """Staff edit a rulebook: a draft is changed in place; a published (or
+    retired) version never changes, so the edit becomes the next version, a
+    draft, and the published one stays in force until that is published."""
+    rulebook = Rulebook.objects.select_for_update().select_related("body").get(pk=rulebook.pk)
+    if rulebook.source == text:
+        return rulebook
+    if rulebook.status != Rulebook.Status.DRAFT:
+        return rulebook_load(body=rulebook.body, year=rulebook.year, text=text, by=by)
+    parsed = _parse_for(text, body=rulebook.body, year=rulebook.year)
+    term = _term_for(rulebook.body, rulebook.year, parsed.term) or rulebook.term
+    rulebook.source, rulebook.name, rulebook.term = text, parsed.name[:200], term
+    rulebook.save(update_fields=["source", "name", "term"])
+    return rulebook
+
+
+@transaction.atomic
+def rulebook_publish(*, rulebook: Rulebook, by) -> Rulebook:
+    """Put this version in force for its body and year; the version in force
+    before it is retired (its scores keep naming it)."""
+    versions = list(
+        Rulebook.objects.select_for_update().of(rulebook.body_id, rulebook.year).order_by("version")
+    )
+    rulebook = next(r for r in versions if r.pk == rulebook.pk)
+    if rulebook.status == Rulebook.Status.PUBLISHED:
+        return rulebook
+    for other in versions:
+        if other.status == Rulebook.Status.PUBLISHED:
+            other.status = Rulebook.Status.RETIRED
+            other.save(update_fields=["status"])
+    rulebook.status = Rulebook.Status.PUBLISHED
+    rulebook.published_at = timezone.now()
+    rulebook.save(update_fields=["status", "published_at"])
+    return rulebook
+
+
+def rulebook_in_force(*, body_id, year: int) -> Rulebook | None:
+    return Rulebook.objects.of(body_id, year).published().first()
+
+
+# Marks ------------------------------------------------------------------------
+
+
+def _decimal(value) -> Decimal:
+    try:
+        number = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise ValidationError({"value": _("请填写数字")}) from None
+    if not number.is_finite():
+        raise ValidationError({"value": _("请填写数字")})
+    if number != number.quantize(Decimal("0.01")):
+        raise ValidationError({"value": _("评分最多保留两位小数")})
+    return number.quantize(Decimal("0.01"))
+
+
+@transaction.atomic
+def mark_set(*, member: Member, year: int, item_code: str, value, by, note: str = "") -> Mark:
+    """Enter (or change) a member's mark for a `mark` item of the year's
+    rulebook (the version in force, or else the latest draft), bounded by
+    the item's maximum. Entering the same mark again changes nothing."""
+    body_id = Term.objects.filter(pk=member.term_id).values_list("body_id", flat=True).get()
+    rulebook = (
+        rulebook_in_force(body_id=body_id, year=year)
+        or Rulebook.objects.of(body_id, year).order_by("-version").first()
+    )
+    if rulebook is None:
+        raise ValidationError(_("尚未导入 %(year)s 年度的计分规则") % {"year": year})
+    item = next((i for i in rulebook.parsed().items if i.code == item_code), None)
+    if item is None:
+        raise ValidationError(
+            {"item_code": _("计分规则中没有代码为“%(code)s”的项目") % {"code": item_code}}
+        )
+    if item.kind != MARK:
+        raise ValidationError(
+            {"item_code": _("“%(name)s”按履职记录计分,不能录入评分") % {"name": item.name}}
+        )
+    number = _decimal(value)
+    if not ZERO <= number <= item.max:
+        raise ValidationError(
+            {
+                "value": _("“%(name)s”的评分应在 0 到 %(max)s 之间")
+                % {"name": item.name, "max": item.max}
+            }
+        )
+    note = (note or "").strip()[:300]
+    key = {"member": member, "year": year, "item_code": item_code}
+    mark = Mark.objects.select_for_update().filter(**key).first()
+    if mark is None:
+        mark = Mark(**key, value=number, note=note, entered_by=by)
+        mark._history_user = by
+        try:
+            with transaction.atomic():
+                mark.save()
+            return mark
+        except IntegrityError:  # entered at the same moment by someone else: change theirs
+            mark = Mark.objects.select_for_update().get(**key)
+    if (mark.value, mark.note) == (number, note):
+        return mark  # a double click
+    mark.value, mark.note = number, note
+    mark.entered_by, mark.entered_at = by, timezone.now()
+    mark._history_user = by
+    mark.save(update_fields=["value", "note", "entered_by", "entered_at"])
+    return mark
+
+
+# Periods ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def period_open(*, body, year: int, quarter: int) -> ScorePeriod:
+    """The current version of a body's period (quarter 1–4, or 0 for the
+    annual assessment), created as a draft the first time."""
+    if quarter not in (0, 1, 2, 3, 4):
+        raise ValidationError({"quarter": _("季度应为 1–4(年度考核为 0)")})
+    period = (
+        ScorePeriod.objects.filter(body=body, year=year, quarter=quarter)
+        .order_by("-version")
+        .first()
+    )
+    if period is None:
+        period, _created = ScorePeriod.objects.get_or_create(
+            body=body, year=year, quarter=quarter, version=1
+        )
+    return period
+
+
+@dataclass(frozen=True)
+class PeriodComputed:
+    period: ScorePeriod
+    members: int  # scores written
+    assessed: int
+    lines: int
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    """Everything the evaluation of a period reads, read in a fixed number of queries."""
+
+    members: list[tuple[MemberInput, int]]  # (the member as scoring sees them, person id)
+    facts: dict[int, list[Fact]]
+    marks: dict[int, dict[str, Decimal]]
+    history: dict[int, dict[int, PastYear]]  # person id -> year -> final result
+    adjustments: dict[int, list[dict]]  # member id -> adjustment lines to keep
+
+
+def _lock(period: ScorePeriod) -> ScorePeriod:
+    """The period row, locked until the computation commits.
+
+    The guard against two computations of one period is this row lock, taken
+    with NOWAIT (SELECT … FOR UPDATE NOWAIT on PostgreSQL): a second
+    computation does not queue behind the first, it is refused at once, and the
+    lock goes with the transaction however it ends (a killed worker's
+    connection included), so nothing is left to clean up. SQLite has no row
+    locks: there the database's single writer serialises the writes, and as
+    each computation replaces the period's rows whole, the last one's stand."""
+    try:
+        return ScorePeriod.objects.select_for_update(nowait=True).get(pk=period.pk)
+    except OperationalError as e:
+        if getattr(e.__cause__, "pgcode", None) != "55P03":  # lock_not_available
+            raise
+        raise ValidationError(
+            _("%(period)s正在计算中,请等这次计算完成") % {"period": period.label},
+            code="running",
+        ) from None
+
+
+def _read_inputs(period: ScorePeriod, rulebook: Rulebook, parsed) -> _Inputs:
+    start, end = period.dates
+    # 1. the members of the rulebook's term who sat at some time in the period,
+    # with the flags rulebooks test (chairs' meeting, sector-group convenor)
+    rows = (
+        Member.objects.filter(term_id=rulebook.term_id, joined_on__lte=end)
+        .filter(Q(left_on__isnull=True) | Q(left_on__gte=start))
+        .annotate(
+            chairs=Exists(
+                BodyRole.objects.filter(
+                    user_id=OuterRef("person__user_id"),
+                    body_id=period.body_id,
+                    role=BodyRole.Role.LEADERSHIP,
+                )
+            ),
+            convenor=Exists(SectorGroup.objects.filter(convenor_id=OuterRef("pk"))),
+        )
+        .order_by("pk")
+        .values_list("pk", "person_id", "is_standing", "joined_on", "left_on", "chairs", "convenor")
+    )
+    members = []
+    for pk, person_id, standing, joined_on, left_on, chairs, convenor in rows:
+        flags = frozenset(
+            flag for flag, held in (("chairs_meeting", chairs), ("convenor", convenor)) if held
+        )
+        members.append((MemberInput(pk, standing, joined_on, left_on, flags), person_id))
+    ids = {m.id for m, _person in members}
+
+    # 2. their facts from 1 January to the period's end, in one query ordered by
+    # member (a fact of a seat in another term of the body is skipped)
+    facts: dict[int, list[Fact]] = {}
+    sources: dict[int, tuple[str, str]] = {}
+    fact_rows = (
+        DutyFact.objects.of_body(period.body_id)
+        .between(start, end)
+        .order_by("member_id", "on", "source_type_id", "source_id", "kind", "detail")
+        .values_list("member_id", "on", "kind", "attrs", "source_type_id", "source_id")
+    )
+    for member_id, group in itertools.groupby(
+        fact_rows.iterator(chunk_size=10000), key=lambda row: row[0]
+    ):
+        if member_id not in ids:
+            continue
+        mine = facts[member_id] = []
+        for _member, on, kind, attrs, type_id, source_id in group:
+            if type_id not in sources:
+                ct = ContentType.objects.get_for_id(type_id)  # Django caches these
+                sources[type_id] = (ct.app_label, ct.model)
+            mine.append(Fact(member_id, on, kind, attrs, (*sources[type_id], source_id)))
+
+    # 3. the marks staff entered for the year
+    marks: dict[int, dict[str, Decimal]] = defaultdict(dict)
+    for member_id, code, value in Mark.objects.filter(
+        year=period.year, member__term_id=rulebook.term_id
+    ).values_list("member_id", "item_code", "value"):
+        marks[member_id][code] = value
+
+    # 4. earlier years' final annual results, by person (a new term is a new
+    # seat, the same person), as far back as the follow-up rules look
+    history: dict[int, dict[int, PastYear]] = defaultdict(dict)
+    back = max((rule.years for rule in parsed.follow_ups), default=1) - 1
+    if back:
+        past = (
+            Score.objects.filter(
+                period__body_id=period.body_id,
+                period__quarter=ScorePeriod.ANNUAL,
+                period__status=ScorePeriod.Status.FINAL,
+                period__year__gte=period.year - back,
+                period__year__lt=period.year,
+                assessed=True,
+            )
+            .order_by("period__year", "period__version")  # the latest version wins
+            .values_list("member__person_id", "period__year", "total", "grade")
+        )
+        for person_id, year, total, grade in past:
+            history[person_id][year] = PastYear(total, grade or None)
+
+    # 5. staff adjustments on the scores being replaced: they are kept
+    adjustments: dict[int, list[dict]] = defaultdict(list)
+    for line in (
+        ScoreLine.objects.filter(score__period=period, is_adjustment=True)
+        .order_by("position", "pk")
+        .values(
+            "score__member_id",
+            "category",
+            "item_code",
+            "item_name",
+            "points_before_cap",
+            "points",
+            "adjustment_reason",
+            "adjusted_by_id",
+            "adjusted_at",
+        )
+    ):
+        adjustments[line.pop("score__member_id")].append(line)
+    return _Inputs(members, facts, marks, history, adjustments)
+
+
+def _adjusted(parsed, result: reference.Result, points: Decimal, history) -> reference.Result:
+    """The result with staff adjustments added to its total: the grade (with
+    the vetoes that held), follow-ups and candidates follow the new total."""
+    if not result.assessed or not points:
+        return result
+    total = reference.round_half_up(result.total + points)
+    grade = reference._grade(parsed, total)
+    before_veto = grade
+    names = [band.name for band in parsed.grades]
+    for veto in parsed.vetoes:
+        held = veto.code in result.vetoes and grade is not None
+        if held and names.index(grade) < names.index(veto.cap_grade):
+            grade = veto.cap_grade
+    this_year = PastYear(total, grade)
+    follow_ups = []
+    for rule in parsed.follow_ups:
+        if rule.code not in follow_ups and reference._follow_up_holds(
+            rule, parsed.year, this_year, history
+        ):
+            follow_ups.append(rule.code)
+    checklists = {c.code: c for c in result.checklists}
+    candidates = tuple(
+        c.code
+        for c in parsed.candidates
+        if (not c.grades or grade in c.grades)
+        and (c.total_at_least is None or total >= c.total_at_least)
+        and not (c.no_veto and result.vetoes)
+        and (c.checklist_complete is None or checklists[c.checklist_complete].complete)
+    )
+    return dataclasses.replace(
+        result,
+        total=total,
+        grade=grade,
+        grade_before_veto=before_veto,
+        follow_ups=tuple(follow_ups),
+        candidates=candidates,
+    )
+
+
+def _json_categories(result: reference.Result) -> list[dict]:
+    return [
+        {
+            "code": c.code,
+            "name": c.name,
+            "parent": c.parent,
+            "raw": str(c.raw),
+            "total": str(c.total),
+            "limited_by": list(c.limited_by),
+        }
+        for c in result.categories
+    ]
+
+
+def _json_checklists(result: reference.Result) -> list[dict]:
+    return [
+        {
+            "code": c.code,
+            "name": c.name,
+            "items": [
+                {
+                    "code": i.code,
+                    "name": i.name,
+                    "required": i.required,
+                    "met": i.met,
+                    "count": i.count,
+                    "sources": [list(s) for s in i.sources],
+                }
+                for i in c.items
+            ],
+        }
+        for c in result.checklists
+    ]
+
+
+@transaction.atomic
+def period_compute(*, period: ScorePeriod) -> PeriodComputed:
+    """Compute every member's score and lines for the period with the rulebook
+    in force for its year, replacing the period's previous rows (staff
+    adjustments are kept and added again). Refused for a final period, a
+    year without a published rulebook, or while another computation of the
+    same period runs. Idempotent: computing again gives the same rows."""
+    period = _lock(period)
+    if period.status == ScorePeriod.Status.FINAL:
+        raise ValidationError(
+            _("%(period)s已定稿,不能重新计算;如需更改请先重新打开") % {"period": period.label},
+            code="final",
+        )
+    rulebook = rulebook_in_force(body_id=period.body_id, year=period.year)
+    if rulebook is None:
+        raise ValidationError(
+            _("%(year)s 年度还没有已发布的计分规则,请先导入并发布") % {"year": period.year},
+            code="no_rulebook",
+        )
+    parsed = rulebook.parsed()
+    inputs = _read_inputs(period, rulebook, parsed)
+    dates = period.dates
+    now = timezone.now()
+
+    scores, lines = [], []
+    for member, person_id in inputs.members:
+        history = inputs.history.get(person_id, {})
+        result = evaluate_member(
+            parsed,
+            member,
+            inputs.facts.get(member.id, ()),
+            inputs.marks.get(member.id, {}),
+            dates,
+            history,
+        )
+        kept = inputs.adjustments.get(member.id, ())
+        result = _adjusted(parsed, result, sum((a["points"] for a in kept), ZERO), history)
+        score = Score(
+            period=period,
+            member_id=member.id,
+            rulebook=rulebook,
+            assessed=result.assessed,
+            exempt_reason=result.exempt_reason,
+            share=result.share,
+            total=result.total,
+            grade=result.grade or "",
+            grade_before_veto=result.grade_before_veto or "",
+            vetoes=list(result.vetoes),
+            follow_ups=list(result.follow_ups),
+            candidates=list(result.candidates),
+            categories=_json_categories(result),
+            checklists=_json_checklists(result),
+            computed_at=now,
+        )
+        scores.append(score)
+        mine = [
+            ScoreLine(
+                position=position,
+                category=line.category,
+                item_code=line.item,
+                item_name=line.name[:200],
+                matched=line.matched,
+                counted=line.counted,
+                points_before_cap=line.before,
+                points=line.after,
+                limited_by=list(line.limited_by),
+                sources=[list(source) for source in line.sources],
+            )
+            for position, line in enumerate(result.lines)
+        ]
+        mine += [
+            ScoreLine(position=len(result.lines) + n, is_adjustment=True, **adjustment)
+            for n, adjustment in enumerate(kept)
+        ]
+        lines.append(mine)
+
+    # Replace the period's rows: two deletes, whatever the number of members
+    # (lines first, in one statement; then the scores without Django's
+    # cascade collector, which would fetch every score to find its lines).
+    ScoreLine.objects.filter(score__period=period).delete()
+    Score.objects.filter(period=period)._raw_delete(Score.objects.db)
+    Score.objects.bulk_create(scores)
+    for score, mine in zip(scores, lines, strict=True):
+        for line in mine:
+            line.score_id = score.pk
+    written = ScoreLine.objects.bulk_create(itertools.chain.from_iterable(lines))
+
+    period.rulebook, period.computed_at = rulebook, now
+    period.save(update_fields=["rulebook", "computed_at"])
+    return PeriodComputed(
+        period=period,
+        members=len(scores),
+        assessed=sum(1 for s in scores if s.assessed),
+        lines=len(written),
+    )
+
+
+def period_compute_enqueue(*, period: ScorePeriod) -> None:
+    """Compute the period on a worker once the current transaction commits."""
+    from scoring.tasks import period_compute_task
+
+    transaction.on_commit(lambda: period_compute_task.delay(period.pk))
