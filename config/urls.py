@@ -12,5 +12,6 @@ urlpatterns = [
     path("proposals/", include("proposals.urls")),
     path("consultations/", include("consultations.urls")),
     path("reports/", include("reports.urls")),
+    path("scoring/", include("scoring.urls")),
     path("admin/", admin.site.urls),
 ]

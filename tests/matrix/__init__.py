@@ -27,6 +27,7 @@ AREAS = (
     "proposals",
     "handling",
     "reports",
+    "scoring",
 )
 
 

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from scoring import views
+
+app_name = "scoring"
+urlpatterns = [
+    path("rulebooks/", views.rulebook_list, name="rulebooks"),
+    path("rulebooks/new/", views.rulebook_create, name="rulebook_new"),
+    path("rulebooks/<int:pk>/", views.rulebook_detail, name="rulebook_detail"),
+    path("rulebooks/<int:pk>/download/", views.rulebook_download, name="rulebook_download"),
+    path("rulebooks/<int:pk>/edit/", views.rulebook_edit, name="rulebook_edit"),
+    path("rulebooks/<int:pk>/publish/", views.rulebook_publish, name="rulebook_publish"),
+]
