@@ -124,6 +124,7 @@ class AttendanceForm(StyledFormMixin, forms.Form):
         label=_("出席情况"), choices=Participation.Attendance.choices[1:]
     )
     reason = forms.CharField(label=_("请假事由"), max_length=200, required=False)
+    role = forms.ChoiceField(label=_("角色"), choices=Participation.Role.choices, required=False)
 
 
 class ActivityFilterForm(forms.Form):

@@ -382,14 +382,18 @@ def _require_recordable(activity: Activity):
 
 @transaction.atomic
 def attendance_record(
-    *, activity: Activity, member: Member, attendance: str, by, reason: str = ""
+    *, activity: Activity, member: Member, attendance: str, by, reason: str = "", role: str = ""
 ) -> Participation:
-    """Staff record one member's attendance. Excused needs a reason; a member
-    not yet listed is added (they came without signing up)."""
+    """Staff record one member's attendance, and with `role` what they did
+    there (a speech at the plenary scores apart from sitting in it). Excused
+    needs a reason; a member not yet listed is added (they came without
+    signing up)."""
     activity = _locked(activity)
     _require_recordable(activity)
     if attendance not in Participation.Attendance.values:
         raise ValidationError(_("未知的出席情况"))
+    if role and role not in Participation.Role.values:
+        raise ValidationError({"role": _("未知的角色")})
     if attendance == Participation.Attendance.EXCUSED and not reason.strip():
         participation = Participation.objects.filter(activity=activity, member=member).first()
         if participation is None or participation.leave != Participation.Leave.APPROVED:
@@ -400,6 +404,8 @@ def attendance_record(
     came_unlisted = created or participation.signup != Participation.Signup.CONFIRMED
     participation.signup = Participation.Signup.CONFIRMED
     participation.attendance = attendance
+    if role:
+        participation.role = role
     if (
         attendance == Participation.Attendance.EXCUSED
         and participation.leave != Participation.Leave.APPROVED

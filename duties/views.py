@@ -300,6 +300,7 @@ def attendance(request, pk):
                     member=member,
                     attendance=form.cleaned_data["attendance"],
                     reason=form.cleaned_data["reason"],
+                    role=form.cleaned_data["role"],
                     by=request.user,
                 )
             except ValidationError as error:
@@ -352,6 +353,7 @@ def attendance(request, pk):
             "tally": tally,
             "candidates": candidates,
             "choices": Participation.Attendance.choices[1:],
+            "roles": Participation.Role.choices,
             "recordable": activity.status in (Activity.Status.PUBLISHED, Activity.Status.CONFIRMED),
             "now": timezone.now(),
         },

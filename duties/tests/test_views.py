@@ -133,6 +133,27 @@ def test_attendance_page_bulk_then_exception(world, client):
     assert "出席 1,请假 0,缺席 1" in html
 
 
+def test_staff_record_who_spoke_and_the_role_stays_when_only_attendance_changes(world, client):
+    activity = f.ActivityFactory(term=world.term)
+    services.signup(activity=activity, member=world.member)
+    client.force_login(world.staff)
+    url = reverse("duties:attendance", args=[activity.pk])
+    client.post(url, {"member": world.member.pk, "attendance": "attended", "role": "speaker"})
+    row = Participation.objects.get(activity=activity, member=world.member)
+    assert (row.attendance, row.role) == ("attended", "speaker")
+    html = client.get(url).content.decode()
+    assert '<option value="speaker" selected>' in html
+    client.post(url, {"member": world.member.pk, "attendance": "absent"})
+    row.refresh_from_db()
+    assert (row.attendance, row.role) == ("absent", "speaker")
+    response = client.post(
+        url, {"member": world.member.pk, "attendance": "attended", "role": "chair"}
+    )
+    row.refresh_from_db()
+    assert row.role == "speaker"  # an unknown role is refused, nothing changes
+    assert response.status_code == 302
+
+
 def test_excused_without_reason_is_refused_on_the_page(world, client):
     activity = f.ActivityFactory(term=world.term)
     services.signup(activity=activity, member=world.member)

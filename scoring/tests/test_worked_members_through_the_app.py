@@ -82,17 +82,12 @@ class App:
 
     def attend(self, member, code, when, attendance="attended", *, role=None) -> Participation:
         """The member's attendance of a new activity of this kind, recorded by staff."""
-        activity = self.activity(code, when)
-        if role is not None:
-            # No service sets a speaker outside consultations: listed as one directly.
-            Participation.objects.create(
-                activity=activity, member=member, role=role, source=Participation.Source.STAFF
-            )
         return duties.attendance_record(
-            activity=activity,
+            activity=self.activity(code, when),
             member=member,
             attendance=attendance,
             reason="因公出差" if attendance == "excused" else "",
+            role=role or "",
             by=self.staff,
         )
 
