@@ -16,6 +16,7 @@ from duties import disputes, selectors, self_reported
 from duties.models import ActivityKind, Dispute, SelfReportedDuty
 from duties.record_forms import DisputeForm, DutyForm, ReturnForm, resolve_form_for
 from duties.services import activity_kinds_ensure_defaults
+from members.forms import errors_to_form
 from members.models import Member
 from members.permissions import managed_body_ids, viewer_for
 from sectors.models import Body
@@ -25,14 +26,6 @@ PAGE_SIZE = 30
 
 def _my_seats(user):
     return Member.objects.current().filter(person__user=user).select_related("term__body")
-
-
-def _errors_to_form(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 # The record -------------------------------------------------------------------
@@ -119,7 +112,7 @@ def duty_new(request):
                 by=request.user,
             )
         except ValidationError as error:
-            _errors_to_form(form, error)
+            errors_to_form(form, error)
         else:
             messages.success(request, _("已提交,等待工作人员核实"))
             return redirect("duties:duty_detail", pk=duty.pk)
@@ -151,7 +144,7 @@ def duty_edit(request, pk):
                 by=request.user,
             )
         except ValidationError as error:
-            _errors_to_form(form, error)
+            errors_to_form(form, error)
         else:
             messages.success(request, _("已重新提交,等待工作人员核实"))
             return redirect("duties:duty_detail", pk=duty.pk)
@@ -230,7 +223,7 @@ def duty_return(request, pk):
                 duty=duty, by=request.user, reason=form.cleaned_data["reason"]
             )
         except ValidationError as error:
-            _errors_to_form(form, error)
+            errors_to_form(form, error)
         else:
             if duty.status == SelfReportedDuty.Status.RETURNED:
                 messages.success(request, _("已退回委员"))
@@ -297,7 +290,7 @@ def dispute_new(request, model, object_id):
                 member=owner, record=record_obj, reason=form.cleaned_data["reason"], by=request.user
             )
         except ValidationError as error:
-            _errors_to_form(form, error)
+            errors_to_form(form, error)
         else:
             if already:
                 messages.info(request, _("此记录已有待处理的异议"))
@@ -356,7 +349,7 @@ def dispute_resolve(request, pk):
                 correction=form.correction() if form.correct else None,
             )
         except ValidationError as error:
-            _errors_to_form(form, error)
+            errors_to_form(form, error)
         else:
             messages.success(request, _("已处理,并通知委员"))
             return redirect("duties:dispute_list")

@@ -29,6 +29,7 @@ from duties.permissions import (
     can_publish_activities,
     get_activity_for_user,
 )
+from members.forms import refusal_messages
 from members.models import Member
 from members.permissions import get_body_for_user, managed_body_ids, viewer_for
 from sectors.models import Term
@@ -45,11 +46,6 @@ def _seat_in(activity: Activity, user):
     return Member.objects.filter(
         person__user=user, term_id=activity.term_id, left_on__isnull=True
     ).first()
-
-
-def _refusal(request, error: ValidationError):
-    for message in error.messages:
-        messages.error(request, message)
 
 
 @login_required
@@ -239,7 +235,7 @@ def signup(request, pk):
     try:
         participation = services.signup(activity=activity, member=seat)
     except ValidationError as error:
-        _refusal(request, error)
+        refusal_messages(request, error)
     else:
         if participation.signup == Participation.Signup.WAITLISTED:
             messages.warning(request, _("名额已满,您已进入候补名单;有人退出时将自动递补并通知您"))
@@ -258,7 +254,7 @@ def withdraw(request, pk):
     try:
         services.withdraw(activity=activity, member=seat)
     except ValidationError as error:
-        _refusal(request, error)
+        refusal_messages(request, error)
     else:
         messages.success(request, _("已退出报名"))
     return redirect("duties:activity", pk=pk)
@@ -278,7 +274,7 @@ def leave_request(request, pk):
     try:
         services.leave_request(activity=activity, member=seat, reason=form.cleaned_data["reason"])
     except ValidationError as error:
-        _refusal(request, error)
+        refusal_messages(request, error)
     else:
         messages.success(request, _("请假申请已提交,待工作人员批准"))
     return redirect("duties:activity", pk=pk)
@@ -304,7 +300,7 @@ def attendance(request, pk):
                     by=request.user,
                 )
             except ValidationError as error:
-                _refusal(request, error)
+                refusal_messages(request, error)
             else:
                 messages.success(request, _("已登记 %(name)s") % {"name": member.person.name})
         else:
@@ -369,7 +365,7 @@ def mark_all_present(request, pk):
             services.activity_required_list_refresh(activity=activity)
         n = services.attendance_mark_all_present(activity=activity, by=request.user)
     except ValidationError as error:
-        _refusal(request, error)
+        refusal_messages(request, error)
     else:
         messages.success(
             request, _("已将 %(n)s 人登记为出席(已批准请假的登记为请假),请逐一修改例外") % {"n": n}
@@ -389,7 +385,7 @@ def list_add(request, pk):
     try:
         n = services.list_add(activity=activity, members=members, by=request.user)
     except ValidationError as error:
-        _refusal(request, error)
+        refusal_messages(request, error)
     else:
         messages.success(request, _("已加入名单 %(n)s 人,已通知本人") % {"n": n})
     return redirect("duties:attendance", pk=pk)

@@ -1,9 +1,27 @@
 from allauth.account.forms import LoginForm as AllauthLoginForm
 from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from members.models import Honour, Member, Person
 from sectors.models import Committee, SectorGroup, Term
+
+
+def errors_to_form(form, error: ValidationError, *, rest: str | None = None) -> None:
+    """A service's refusal on the form: each error on its field when the form
+    has it, the others on `rest` (above the form when None)."""
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            form.add_error(name if name in form.fields else rest, errors)
+    else:
+        form.add_error(rest, error)
+
+
+def refusal_messages(request, error: ValidationError) -> None:
+    """A service's refusal of an action without a form, as messages on the next page."""
+    for message in error.messages:
+        messages.error(request, message)
 
 
 class StyledFormMixin:

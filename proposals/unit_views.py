@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from members.accounts import set_password_link
+from members.forms import errors_to_form, refusal_messages
 from members.permissions import managed_body_ids, readable_body_ids, viewer_for
 from proposals.models import HandlingUnit, Proposal, Reply, Routing
 from proposals.permissions import (
@@ -43,19 +44,6 @@ S = Proposal.Status
 RS = Routing.Status
 PAGE_SIZE = 20
 GET_POST = require_http_methods(["GET", "HEAD", "POST"])
-
-
-def _errors_to_form(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
-def _refusal(request, error: ValidationError) -> None:
-    for message in error.messages:
-        messages.error(request, message)
 
 
 def _page(request, queryset):
@@ -155,7 +143,7 @@ def unit_new(request):
                 is_active=form.cleaned_data["is_active"],
             )
         except ValidationError as error:
-            _errors_to_form(form, error)
+            errors_to_form(form, error)
         else:
             messages.success(request, _("已添加承办单位“%(u)s”") % {"u": unit.name})
             return redirect("proposals:unit_edit", pk=unit.pk)
@@ -176,7 +164,7 @@ def unit_edit(request, pk):
                 is_active=form.cleaned_data["is_active"],
             )
         except ValidationError as error:
-            _errors_to_form(form, error)
+            errors_to_form(form, error)
         else:
             messages.success(request, _("已保存"))
             return redirect("proposals:unit_edit", pk=unit.pk)
@@ -203,7 +191,7 @@ def unit_contact_new(request, pk):
                 name=form.cleaned_data["name"],
             )
         except ValidationError as error:
-            _errors_to_form(form, error)
+            errors_to_form(form, error)
         else:
             return _contact_link_page(request, unit, contact)
     return render(request, "proposals/handling_contact_form.html", {"form": form, "unit": unit})
@@ -262,7 +250,7 @@ def route(request, pk):
                 note=form.cleaned_data["note"],
             )
         except ValidationError as error:
-            _errors_to_form(form, error)
+            errors_to_form(form, error)
         else:
             messages.success(request, _("已交办"))
             return redirect("proposals:detail", pk=proposal.pk)
@@ -295,7 +283,7 @@ def reassign(request, pk):
                 note=form.cleaned_data["note"],
             )
         except ValidationError as error:
-            _errors_to_form(form, error)
+            errors_to_form(form, error)
         else:
             messages.success(request, _("已改派"))
             return redirect("proposals:detail", pk=routing.proposal_id)
@@ -316,7 +304,7 @@ def close(request, pk):
     try:
         handling.proposal_close(by=request.user, proposal=proposal, note=note)
     except ValidationError as error:
-        _refusal(request, error)
+        refusal_messages(request, error)
     else:
         messages.success(request, _("已办结"))
     return redirect("proposals:detail", pk=proposal.pk)
@@ -454,7 +442,7 @@ def object_(request, pk):
                 by=request.user, routing=routing, reason=form.cleaned_data["reason"]
             )
         except ValidationError as error:
-            _errors_to_form(form, error)
+            errors_to_form(form, error)
         else:
             messages.success(request, _("已提出异议,等待机关改派"))
             return redirect("proposals:routing", pk=routing.pk)
@@ -470,7 +458,7 @@ def progress(request, pk):
         try:
             handling.progress_add(by=request.user, routing=routing, text=form.cleaned_data["text"])
         except ValidationError as error:
-            _errors_to_form(form, error)
+            errors_to_form(form, error)
         else:
             messages.success(request, _("已记录办理进展"))
             return redirect("proposals:routing", pk=routing.pk)
@@ -492,7 +480,7 @@ def reply(request, pk):
                 file=form.cleaned_data["file"],
             )
         except ValidationError as error:
-            _errors_to_form(form, error)
+            errors_to_form(form, error)
         else:
             messages.success(request, _("已提交答复"))
             return redirect("proposals:routing", pk=routing.pk)
@@ -547,7 +535,7 @@ def rate(request, pk):
                 comment=form.cleaned_data["comment"],
             )
         except ValidationError as error:
-            _errors_to_form(form, error)
+            errors_to_form(form, error)
         else:
             messages.success(
                 request, _("已提交测评:%(s)s") % {"s": rating.get_satisfaction_display()}

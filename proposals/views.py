@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from members.forms import errors_to_form, refusal_messages
 from members.permissions import readable_body_ids, viewer_for
 from members.services import export_log_record
 from proposals import selectors
@@ -45,19 +46,6 @@ from summaries.xlsx import DATE_CN, Column, SheetSpec, xlsx_response
 S = Proposal.Status
 PAGE_SIZE = 20
 HANDLING_STATES = (S.ACCEPTED, S.ROUTED, S.REPLIED, S.REHANDLING, S.CLOSED)
-
-
-def _errors_to_form(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
-def _refusal(request, error: ValidationError) -> None:
-    for message in error.messages:
-        messages.error(request, message)
 
 
 def _page(request, queryset):
@@ -134,7 +122,7 @@ def proposal_create(request):
                 topic=data["topic"],
             )
         except ValidationError as error:
-            _errors_to_form(form, error)
+            errors_to_form(form, error)
         else:
             messages.success(request, _("草稿已保存。可邀请联名提案人,或直接提交"))
             return redirect("proposals:detail", pk=proposal.pk)
@@ -162,7 +150,7 @@ def proposal_edit(request, pk):
                 remove_attachments=data.get("remove") or [],
             )
         except ValidationError as error:
-            _errors_to_form(form, error)
+            errors_to_form(form, error)
         else:
             messages.success(request, _("已保存"))
             return redirect("proposals:detail", pk=pk)
@@ -256,7 +244,7 @@ def invite(request, pk):
                 deadline=form.cleaned_data["deadline"],
             )
         except ValidationError as error:
-            _errors_to_form(form, error)
+            errors_to_form(form, error)
         else:
             messages.success(request, _("已邀请 %(n)d 位委员联名,等待其确认") % {"n": len(new)})
             return redirect("proposals:detail", pk=pk)
@@ -280,7 +268,7 @@ def answer(request, pk):
     try:
         drafting.cosigner_answer(proposer=row, by=request.user, confirm=confirm)
     except ValidationError as error:
-        _refusal(request, error)
+        refusal_messages(request, error)
     else:
         messages.success(request, _("已确认联名") if confirm else _("已谢绝联名"))
     return redirect("proposals:detail", pk=pk)
@@ -293,7 +281,7 @@ def submit(request, pk):
     try:
         drafting.proposal_submit(proposal=proposal, by=request.user)
     except ValidationError as error:
-        _refusal(request, error)
+        refusal_messages(request, error)
     else:
         messages.success(request, _("提案已提交,等待提案委员会审查"))
     return redirect("proposals:detail", pk=pk)
@@ -306,7 +294,7 @@ def withdraw(request, pk):
     try:
         drafting.proposal_withdraw(proposal=proposal, by=request.user)
     except ValidationError as error:
-        _refusal(request, error)
+        refusal_messages(request, error)
     else:
         messages.success(request, _("提案已撤回"))
     return redirect("proposals:detail", pk=pk)
@@ -353,7 +341,7 @@ def topic_create(request):
                 group=data["group"],
             )
         except ValidationError as error:
-            _errors_to_form(form, error)
+            errors_to_form(form, error)
         else:
             messages.success(request, _("选题已登记"))
             return redirect("proposals:topics")
@@ -371,7 +359,7 @@ def topic_withdraw(request, pk):
     try:
         drafting.topic_withdraw(topic=topic, by=request.user)
     except ValidationError as error:
-        _refusal(request, error)
+        refusal_messages(request, error)
     else:
         messages.success(request, _("选题已撤回"))
     return redirect("proposals:topics")
@@ -400,7 +388,7 @@ def accept(request, pk):
             proposal=proposal, by=request.user, note=form.cleaned_data.get("note", "")
         )
     except ValidationError as error:
-        _refusal(request, error)
+        refusal_messages(request, error)
     else:
         messages.success(request, _("已立案,案号%(label)s") % {"label": proposal.number_label})
     if request.POST.get("next") == "queue":
@@ -426,7 +414,7 @@ def reject(request, pk):
                 proposal=proposal, by=request.user, reason=form.cleaned_data["reason"]
             )
         except ValidationError as error:
-            _errors_to_form(form, error)
+            errors_to_form(form, error)
         else:
             messages.success(request, _("已作不立案处理,已通知提案人"))
             return redirect("proposals:detail", pk=pk)
@@ -446,7 +434,7 @@ def merge(request, pk):
                 note=form.cleaned_data["note"],
             )
         except ValidationError as error:
-            _errors_to_form(form, error)
+            errors_to_form(form, error)
         else:
             messages.success(request, _("已并案"))
             return redirect("proposals:detail", pk=pk)
@@ -466,7 +454,7 @@ def convert(request, pk):
                 note=form.cleaned_data["note"],
             )
         except ValidationError as error:
-            _errors_to_form(form, error)
+            errors_to_form(form, error)
         else:
             messages.success(request, _("已转办"))
             return redirect("proposals:detail", pk=pk)
@@ -494,7 +482,7 @@ def flag(request, pk):
                 proposal=proposal, by=request.user, is_excellent=data["is_excellent"]
             )
         except ValidationError as error:
-            _errors_to_form(form, error)
+            errors_to_form(form, error)
         else:
             messages.success(request, _("已保存标记"))
             return redirect("proposals:detail", pk=pk)

@@ -14,6 +14,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from members.forms import errors_to_form, refusal_messages
 from members.permissions import viewer_for
 from scoring import services
 from scoring.forms import RulebookCreateForm, RulebookTextForm
@@ -45,20 +46,6 @@ def _managed_bodies(viewer):
     if viewer.is_admin:
         return Body.objects.all()
     return Body.objects.filter(pk__in=viewer.staff_body_ids)
-
-
-def _errors_to_text(form, error: ValidationError) -> None:
-    """Every problem the service found, beside the text field."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else "text", errors)
-    else:
-        form.add_error("text", error)
-
-
-def _refusal(request, error: ValidationError) -> None:
-    for message in error.messages:
-        messages.error(request, message)
 
 
 # Pages ---------------------------------------------------------------------------
@@ -147,7 +134,7 @@ def rulebook_create(request):
                 body=body, year=year, text=data["source"], by=request.user, publish=data["publish"]
             )
         except ValidationError as error:
-            _errors_to_text(form, error)
+            errors_to_form(form, error, rest="text")
         else:
             values = {"version": rulebook.version, "status": rulebook.get_status_display()}
             if latest is not None and rulebook.pk == latest.pk:
@@ -174,7 +161,7 @@ def rulebook_edit(request, pk):
         try:
             saved = services.rulebook_edit(rulebook=rulebook, text=text, by=request.user)
         except ValidationError as error:
-            _errors_to_text(form, error)
+            errors_to_form(form, error, rest="text")
         else:
             if saved.pk == rulebook.pk:
                 messages.success(
@@ -204,7 +191,7 @@ def rulebook_publish(request, pk):
     try:
         services.rulebook_publish(rulebook=rulebook, by=request.user)
     except ValidationError as error:
-        _refusal(request, error)
+        refusal_messages(request, error)
     else:
         messages.success(
             request,
