@@ -318,7 +318,7 @@ class ScorePeriod(models.Model):
 class Score(models.Model):
     """One member's result for one period: the total and grade with what made
     them (the lines, the category totals, vetoes), or why the member is not
-    assessed. Rows of a draft are replaced whenever the period is computed."""
+    assessed. A computation updates the rows of a draft in place."""
 
     class Exempt(models.TextChoices):
         NONE = "", _("参加考核")
@@ -378,9 +378,10 @@ class Score(models.Model):
 
 class ScoreLine(models.Model):
     """One line of a member's receipt: an item of the rulebook with how many
-    facts it matched and counted, its points before and after its cap, what
-    limited it, and the records (sources) of the facts that scored; or a
-    staff adjustment, which always has a reason, who and when."""
+    facts it matched and counted, its points before and after its cap and what
+    limited it; or a staff adjustment, which always has a reason, who and
+    when. The records that made a line are found when it is opened
+    (scoring.receipts): the computation of a province does not carry them."""
 
     score = models.ForeignKey(
         Score,
@@ -400,9 +401,6 @@ class ScoreLine(models.Model):
     # What limited the line: not_applicable, highest, first, from_nth, cap,
     # floor, max (scoring.reference.LIMITS).
     limited_by = models.JSONField(_("限制"), default=list, blank=True)
-    # The records of the facts that scored: [[app label, model, id], …]
-    # (DutyFact.source), in the order they counted; what a receipt line opens.
-    sources = models.JSONField(_("来源记录"), default=list, blank=True)
     is_adjustment = models.BooleanField(_("人工调整"), default=False)
     adjustment_reason = models.TextField(_("调整理由"), blank=True, default="")
     adjusted_by = models.ForeignKey(
@@ -419,8 +417,10 @@ class ScoreLine(models.Model):
         verbose_name = _("得分明细")
         verbose_name_plural = _("得分明细")
         ordering = ["score", "position", "id"]
-        indexes = [models.Index(fields=["score", "position"], name="score_line_score_position")]
         constraints = [
+            # A computation upserts a score's lines by item, so a line keeps its
+            # id (disputes point at it); an adjustment has a code of its own.
+            models.UniqueConstraint(fields=["score", "item_code"], name="one_line_per_score_item"),
             models.CheckConstraint(
                 condition=Q(is_adjustment=False)
                 | (~Q(adjustment_reason="") & Q(adjusted_at__isnull=False)),

@@ -16,6 +16,7 @@ import datetime
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
 from django.utils.translation import gettext_lazy as _
 
@@ -35,7 +36,13 @@ CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 
 
-def round_half_up(value: Decimal) -> Decimal:
+def round_half_up(value: Decimal | Fraction) -> Decimal:
+    """To 0.01, halves away from zero. A Fraction (a shared point: 5 points
+    among 3 co-proposers) is rounded exactly, never through a 28-digit Decimal."""
+    if isinstance(value, Fraction):
+        cents = abs(value) * 100
+        whole = int(cents + Fraction(1, 2))  # floor, as cents is not negative
+        return (Decimal(-whole if value < 0 else whole) / 100).quantize(CENT)
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
@@ -300,17 +307,22 @@ def _clamp(value: Decimal, cap, floor) -> tuple[Decimal, tuple[str, ...]]:
     return round_half_up(value), ()
 
 
-def _points(item: Item, fact: Fact) -> Decimal:
-    """One fact's points for this member, after sharing joint work."""
-    points = item.points.of(fact.attrs)
+def shared_points(item: Item, points: Decimal, role, proposers) -> Decimal | Fraction:
+    """One fact's points for this member, after sharing joint work: exact (a
+    Fraction when split among co-proposers), rounded only when the line is summed."""
     if item.share != "split":
         return points  # "full", and "by_role" whose table already holds the per-role points
-    proposers = fact.attrs.get("proposers")
     if type(proposers) is not int or proposers <= 1:
         return points  # a sole proposer keeps the whole
-    if fact.attrs.get("role") == "first":
+    if role == "first":
         return points * item.first_share
-    return points * (1 - item.first_share) / (proposers - 1)
+    return Fraction(points) * (1 - Fraction(item.first_share)) / (proposers - 1)
+
+
+def _points(item: Item, fact: Fact) -> Decimal | Fraction:
+    return shared_points(
+        item, item.points.of(fact.attrs), fact.attrs.get("role"), fact.attrs.get("proposers")
+    )
 
 
 def _window(per: str, on: datetime.date):
@@ -328,11 +340,14 @@ def _lines(rulebook, member, mine, marks) -> tuple[Line, ...]:
     for item in rulebook.items:
         if item.kind == MARK or not item.who.holds(member):
             continue
-        selected[item.code] = [
+        pairs = [
             (f, _points(item, f))
             for f in mine
             if item.filter.matches(f) and item.points.of(f.attrs) is not None
         ]
+        # Two facts of one record on one day (a report adopted at two levels):
+        # the one worth more comes first, so "the first N" is the same every time.
+        selected[item.code] = sorted(pairs, key=lambda pair: (_fact_order(pair[0]), -pair[1]))
 
     # 2. take-highest groups: per source record, the one fact worth most
     kept = {code: list(pairs) for code, pairs in selected.items()}
@@ -381,7 +396,7 @@ def _lines(rulebook, member, mine, marks) -> tuple[Line, ...]:
             counted.append((fact, value))
 
         # 4. sum, round, then the item's own cap and floor
-        before = round_half_up(sum((v for _f, v in counted), ZERO))
+        before = round_half_up(sum((Fraction(v) for _f, v in counted), Fraction(0)))
         after, clamped = _clamp(before, item.cap, item.floor)
         lines.append(
             Line(

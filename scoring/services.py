@@ -2,32 +2,29 @@
 and computing a period's scores. Keyword-only, atomic, idempotent; refusals are
 ValidationErrors in Chinese.
 
-Computing a period reads everything it needs in a fixed number of queries (the
-members, their facts, their marks, earlier years' final results), evaluates
-each member with one call of `evaluate_member` and writes the scores and lines
-with two bulk inserts. This first version evaluates with the plain reference
-evaluator (scoring.reference); the grouped-SQL engine will replace that one
-function, with the same inputs and the same Result."""
+Computing a period reads what it needs in a fixed number of queries (the
+members, their marks, earlier years' final results, the staff adjustments,
+and the facts grouped by member and item: scoring.engine), and upserts the
+scores and their lines with two bulk statements, so a score and its lines
+keep their ids from one computation to the next."""
 
 import dataclasses
 import datetime
-import itertools
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, OperationalError, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from duties.models import ActivityKind
 from members.models import BodyRole, Member
-from scoring import reference
+from scoring import engine, reference
 from scoring.models import DutyFact, Mark, Rulebook, Score, ScoreLine, ScorePeriod
-from scoring.rulebook import MARK, Fact, PastYear, RulebookError, RulebookInvalid, rulebook_parse
+from scoring.rulebook import MARK, PastYear, RulebookError, RulebookInvalid, rulebook_parse
 from scoring.rulebook import Member as MemberInput
 from scoring.rulebook.load import LoadError, load
 from scoring.rulebook.parse import path_text
@@ -286,13 +283,13 @@ class PeriodComputed:
 
 @dataclass(frozen=True)
 class _Inputs:
-    """Everything the evaluation of a period reads, read in a fixed number of queries."""
+    """Everything the evaluation of a period reads besides the facts, read in a
+    fixed number of queries."""
 
-    members: list[tuple[MemberInput, int]]  # (the member as scoring sees them, person id)
-    facts: dict[int, list[Fact]]
-    marks: dict[int, dict[str, Decimal]]
-    history: dict[int, dict[int, PastYear]]  # person id -> year -> final result
-    adjustments: dict[int, list[dict]]  # member id -> adjustment lines to keep
+    members: list[MemberInput]
+    marks: dict[int, dict[str, Decimal]]  # member id -> item code -> mark
+    history: dict[int, dict[int, PastYear]]  # member id -> year -> final result
+    adjusted: dict[int, Decimal]  # member id -> the sum of staff adjustments
 
 
 def _lock(period: ScorePeriod) -> ScorePeriod:
@@ -316,8 +313,10 @@ def _lock(period: ScorePeriod) -> ScorePeriod:
         ) from None
 
 
-def _read_inputs(period: ScorePeriod, rulebook: Rulebook, parsed) -> _Inputs:
-    start, end = period.dates
+def _read_inputs(
+    *, body_id, year: int, dates, rulebook: Rulebook, parsed, period=None, member_ids=None
+) -> _Inputs:
+    start, end = dates
     # 1. the members of the rulebook's term who sat at some time in the period,
     # with the flags rulebooks test (chairs' meeting, sector-group convenor)
     rows = (
@@ -327,7 +326,7 @@ def _read_inputs(period: ScorePeriod, rulebook: Rulebook, parsed) -> _Inputs:
             chairs=Exists(
                 BodyRole.objects.filter(
                     user_id=OuterRef("person__user_id"),
-                    body_id=period.body_id,
+                    body_id=body_id,
                     role=BodyRole.Role.LEADERSHIP,
                 )
             ),
@@ -336,82 +335,62 @@ def _read_inputs(period: ScorePeriod, rulebook: Rulebook, parsed) -> _Inputs:
         .order_by("pk")
         .values_list("pk", "person_id", "is_standing", "joined_on", "left_on", "chairs", "convenor")
     )
-    members = []
+    if member_ids is not None:
+        rows = rows.filter(pk__in=member_ids)
+    members, person_of = [], {}
     for pk, person_id, standing, joined_on, left_on, chairs, convenor in rows:
         flags = frozenset(
             flag for flag, held in (("chairs_meeting", chairs), ("convenor", convenor)) if held
         )
-        members.append((MemberInput(pk, standing, joined_on, left_on, flags), person_id))
-    ids = {m.id for m, _person in members}
+        members.append(MemberInput(pk, standing, joined_on, left_on, flags))
+        person_of[pk] = person_id
 
-    # 2. their facts from 1 January to the period's end, in one query ordered by
-    # member (a fact of a seat in another term of the body is skipped)
-    facts: dict[int, list[Fact]] = {}
-    sources: dict[int, tuple[str, str]] = {}
-    fact_rows = (
-        DutyFact.objects.of_body(period.body_id)
-        .between(start, end)
-        .order_by("member_id", "on", "source_type_id", "source_id", "kind", "detail")
-        .values_list("member_id", "on", "kind", "attrs", "source_type_id", "source_id")
-    )
-    for member_id, group in itertools.groupby(
-        fact_rows.iterator(chunk_size=10000), key=lambda row: row[0]
-    ):
-        if member_id not in ids:
-            continue
-        mine = facts[member_id] = []
-        for _member, on, kind, attrs, type_id, source_id in group:
-            if type_id not in sources:
-                ct = ContentType.objects.get_for_id(type_id)  # Django caches these
-                sources[type_id] = (ct.app_label, ct.model)
-            mine.append(Fact(member_id, on, kind, attrs, (*sources[type_id], source_id)))
-
-    # 3. the marks staff entered for the year
+    # 2. the marks staff entered for the year
     marks: dict[int, dict[str, Decimal]] = defaultdict(dict)
-    for member_id, code, value in Mark.objects.filter(
-        year=period.year, member__term_id=rulebook.term_id
-    ).values_list("member_id", "item_code", "value"):
+    entered = Mark.objects.filter(year=year, member__term_id=rulebook.term_id)
+    if member_ids is not None:
+        entered = entered.filter(member_id__in=member_ids)
+    for member_id, code, value in entered.values_list("member_id", "item_code", "value"):
         marks[member_id][code] = value
 
-    # 4. earlier years' final annual results, by person (a new term is a new
+    # 3. earlier years' final annual results, by person (a new term is a new
     # seat, the same person), as far back as the follow-up rules look
     history: dict[int, dict[int, PastYear]] = defaultdict(dict)
     back = max((rule.years for rule in parsed.follow_ups), default=1) - 1
     if back:
-        past = (
-            Score.objects.filter(
-                period__body_id=period.body_id,
-                period__quarter=ScorePeriod.ANNUAL,
-                period__status=ScorePeriod.Status.FINAL,
-                period__year__gte=period.year - back,
-                period__year__lt=period.year,
-                assessed=True,
-            )
-            .order_by("period__year", "period__version")  # the latest version wins
-            .values_list("member__person_id", "period__year", "total", "grade")
+        by_person: dict[int, dict[int, PastYear]] = defaultdict(dict)
+        past = Score.objects.filter(
+            period__body_id=body_id,
+            period__quarter=ScorePeriod.ANNUAL,
+            period__status=ScorePeriod.Status.FINAL,
+            period__year__gte=year - back,
+            period__year__lt=year,
+            assessed=True,
         )
-        for person_id, year, total, grade in past:
-            history[person_id][year] = PastYear(total, grade or None)
+        if member_ids is not None:
+            past = past.filter(member__person_id__in=person_of.values())
+        for person_id, past_year, total, grade in past.order_by(
+            "period__year",
+            "period__version",  # the latest version wins
+        ).values_list("member__person_id", "period__year", "total", "grade"):
+            by_person[person_id][past_year] = PastYear(total, grade or None)
+        for member_id, person_id in person_of.items():
+            if person_id in by_person:
+                history[member_id] = by_person[person_id]
 
-    # 5. staff adjustments on the scores being replaced: they are kept
-    adjustments: dict[int, list[dict]] = defaultdict(list)
-    for line in (
-        ScoreLine.objects.filter(score__period=period, is_adjustment=True)
-        .order_by("position", "pk")
-        .values(
-            "score__member_id",
-            "category",
-            "item_code",
-            "item_name",
-            "points_before_cap",
-            "points",
-            "adjustment_reason",
-            "adjusted_by_id",
-            "adjusted_at",
+    # 4. staff adjustments on the period's scores: they stay, and count
+    adjusted: dict[int, Decimal] = {}
+    if period is not None:
+        lines = ScoreLine.objects.filter(score__period=period, is_adjustment=True)
+        if member_ids is not None:
+            lines = lines.filter(score__member_id__in=member_ids)
+        adjusted = dict(
+            lines.values("score__member_id")
+            .annotate(points=Sum("points"))
+            .order_by()
+            .values_list("score__member_id", "points")
         )
-    ):
-        adjustments[line.pop("score__member_id")].append(line)
-    return _Inputs(members, facts, marks, history, adjustments)
+    return _Inputs(members, marks, history, adjusted)
 
 
 def _adjusted(parsed, result: reference.Result, points: Decimal, history) -> reference.Result:
@@ -479,7 +458,6 @@ def _json_checklists(result: reference.Result) -> list[dict]:
                     "required": i.required,
                     "met": i.met,
                     "count": i.count,
-                    "sources": [list(s) for s in i.sources],
                 }
                 for i in c.items
             ],
@@ -488,46 +466,82 @@ def _json_checklists(result: reference.Result) -> list[dict]:
     ]
 
 
-@transaction.atomic
-def period_compute(*, period: ScorePeriod) -> PeriodComputed:
-    """Compute every member's score and lines for the period with the rulebook
-    in force for its year, replacing the period's previous rows (staff
-    adjustments are kept and added again). Refused for a final period, a
-    year without a published rulebook, or while another computation of the
-    same period runs. Idempotent: computing again gives the same rows."""
-    period = _lock(period)
-    if period.status == ScorePeriod.Status.FINAL:
-        raise ValidationError(
-            _("%(period)s已定稿,不能重新计算;如需更改请先重新打开") % {"period": period.label},
-            code="final",
-        )
-    rulebook = rulebook_in_force(body_id=period.body_id, year=period.year)
-    if rulebook is None:
-        raise ValidationError(
-            _("%(year)s 年度还没有已发布的计分规则,请先导入并发布") % {"year": period.year},
-            code="no_rulebook",
-        )
-    parsed = rulebook.parsed()
-    inputs = _read_inputs(period, rulebook, parsed)
-    dates = period.dates
-    now = timezone.now()
+# The evaluation of every member at once: the grouped-SQL engine. It takes
+# (rulebook, members, facts queryset, period=, marks=, history=) and gives
+# {member id: scoring.reference.Result}; tests compare it with the reference.
+evaluate_members = engine.evaluate_period
 
-    scores, lines = [], []
-    for member, person_id in inputs.members:
-        history = inputs.history.get(person_id, {})
-        result = evaluate_member(
+
+def period_evaluate(
+    *, body_id, year: int, dates, rulebook: Rulebook, period=None, member_ids=None
+) -> list[reference.Result]:
+    """Every member's result for the dates under `rulebook`, with the staff
+    adjustments of `period` (if any) in the totals; writes nothing. What a
+    computation writes, and what a what-if compares."""
+    parsed = rulebook.parsed()
+    inputs = _read_inputs(
+        body_id=body_id,
+        year=year,
+        dates=dates,
+        rulebook=rulebook,
+        parsed=parsed,
+        period=period,
+        member_ids=member_ids,
+    )
+    results = evaluate_members(
+        parsed,
+        inputs.members,
+        DutyFact.objects.of_body(body_id),
+        period=dates,
+        marks=inputs.marks,
+        history=inputs.history,
+    )
+    return [
+        _adjusted(
             parsed,
-            member,
-            inputs.facts.get(member.id, ()),
-            inputs.marks.get(member.id, {}),
-            dates,
-            history,
+            results[m.id],
+            inputs.adjusted.get(m.id, ZERO),
+            inputs.history.get(m.id, {}),
         )
-        kept = inputs.adjustments.get(member.id, ())
-        result = _adjusted(parsed, result, sum((a["points"] for a in kept), ZERO), history)
-        score = Score(
+        for m in inputs.members
+    ]
+
+
+_SCORE_FIELDS = [
+    "rulebook",
+    "assessed",
+    "exempt_reason",
+    "share",
+    "total",
+    "grade",
+    "grade_before_veto",
+    "vetoes",
+    "follow_ups",
+    "candidates",
+    "categories",
+    "checklists",
+    "computed_at",
+]
+_LINE_FIELDS = [
+    "position",
+    "category",
+    "item_name",
+    "matched",
+    "counted",
+    "points_before_cap",
+    "points",
+    "limited_by",
+]
+
+
+def _write(period, rulebook, parsed, results, now, member_ids=None) -> int:
+    """Upsert the scores and their computed lines: a member's score and each of
+    its lines keep their ids from one computation to the next (disputes and
+    staff adjustments point at them). Rows that are no longer computed go."""
+    scores = [
+        Score(
             period=period,
-            member_id=member.id,
+            member_id=result.member_id,
             rulebook=rulebook,
             assessed=result.assessed,
             exempt_reason=result.exempt_reason,
@@ -542,46 +556,89 @@ def period_compute(*, period: ScorePeriod) -> PeriodComputed:
             checklists=_json_checklists(result),
             computed_at=now,
         )
-        scores.append(score)
-        mine = [
-            ScoreLine(
-                position=position,
-                category=line.category,
-                item_code=line.item,
-                item_name=line.name[:200],
-                matched=line.matched,
-                counted=line.counted,
-                points_before_cap=line.before,
-                points=line.after,
-                limited_by=list(line.limited_by),
-                sources=[list(source) for source in line.sources],
-            )
-            for position, line in enumerate(result.lines)
-        ]
-        mine += [
-            ScoreLine(position=len(result.lines) + n, is_adjustment=True, **adjustment)
-            for n, adjustment in enumerate(kept)
-        ]
-        lines.append(mine)
+        for result in results
+    ]
+    Score.objects.bulk_create(
+        scores,
+        update_conflicts=True,
+        unique_fields=["period", "member"],
+        update_fields=_SCORE_FIELDS,
+    )
+    lines = [
+        ScoreLine(
+            score_id=score.pk,
+            position=position,
+            category=line.category,
+            item_code=line.item,
+            item_name=line.name[:200],
+            matched=line.matched,
+            counted=line.counted,
+            points_before_cap=line.before,
+            points=line.after,
+            limited_by=list(line.limited_by),
+        )
+        for score, result in zip(scores, results, strict=True)
+        for position, line in enumerate(result.lines)
+    ]
+    ScoreLine.objects.bulk_create(
+        lines,
+        update_conflicts=True,
+        unique_fields=["score", "item_code"],
+        update_fields=_LINE_FIELDS,
+    )
+    # Lines of items the rulebook no longer has; scores of members no longer
+    # in the period (every score computed now carries `now`).
+    of_period = Score.objects.filter(period=period)
+    if member_ids is not None:
+        of_period = of_period.filter(member_id__in=member_ids)
+    codes = [item.code for item in parsed.items]
+    ScoreLine.objects.filter(score__in=of_period, is_adjustment=False).exclude(
+        item_code__in=codes
+    ).delete()
+    stale = of_period.exclude(computed_at=now)
+    ScoreLine.objects.filter(score__in=stale).delete()
+    stale._raw_delete(Score.objects.db)
+    return len(lines)
 
-    # Replace the period's rows: two deletes, whatever the number of members
-    # (lines first, in one statement; then the scores without Django's
-    # cascade collector, which would fetch every score to find its lines).
-    ScoreLine.objects.filter(score__period=period).delete()
-    Score.objects.filter(period=period)._raw_delete(Score.objects.db)
-    Score.objects.bulk_create(scores)
-    for score, mine in zip(scores, lines, strict=True):
-        for line in mine:
-            line.score_id = score.pk
-    written = ScoreLine.objects.bulk_create(itertools.chain.from_iterable(lines))
 
-    period.rulebook, period.computed_at = rulebook, now
-    period.save(update_fields=["rulebook", "computed_at"])
+@transaction.atomic
+def period_compute(*, period: ScorePeriod, member_ids=None) -> PeriodComputed:
+    """Compute every member's score and lines for the period with the rulebook
+    in force for its year (or only these members', when a record of theirs
+    changed), updating the period's rows in place. Staff adjustments stay
+    and count. Refused for a final period, a year without a published
+    rulebook, or while another computation of the same period runs.
+    Idempotent: computing again gives the same rows, with the same ids."""
+    period = _lock(period)
+    if period.status == ScorePeriod.Status.FINAL:
+        raise ValidationError(
+            _("%(period)s已定稿,不能重新计算;如需更改请先重新打开") % {"period": period.label},
+            code="final",
+        )
+    rulebook = rulebook_in_force(body_id=period.body_id, year=period.year)
+    if rulebook is None:
+        raise ValidationError(
+            _("%(year)s 年度还没有已发布的计分规则,请先导入并发布") % {"year": period.year},
+            code="no_rulebook",
+        )
+    results = period_evaluate(
+        body_id=period.body_id,
+        year=period.year,
+        dates=period.dates,
+        rulebook=rulebook,
+        period=period,
+        member_ids=member_ids,
+    )
+    now = timezone.now()
+    written = _write(period, rulebook, rulebook.parsed(), results, now, member_ids)
+    if member_ids is None:
+        period.rulebook, period.computed_at = rulebook, now
+        period.save(update_fields=["rulebook", "computed_at"])
     return PeriodComputed(
         period=period,
-        members=len(scores),
-        assessed=sum(1 for s in scores if s.assessed),
-        lines=len(written),
+        members=len(results),
+        assessed=sum(1 for r in results if r.assessed),
+        lines=written,
     )
 
 

@@ -6,6 +6,7 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from members.models import ExportLog
@@ -210,14 +211,14 @@ def _many(world, n=12):
             by=world.staff,
             level="city",
             mode="single",
-            adopted_on=report.submitted_at.date(),
+            adopted_on=timezone.localdate(report.submitted_at),
         )
         services.report_instruction_record(
             report=report,
             by=world.staff,
             level="city",
             leader="市长",
-            instructed_on=report.submitted_at.date(),
+            instructed_on=timezone.localdate(report.submitted_at),
         )
 
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 from duties import services as duties
 from members.models import BodyRole
 from scoring import facts as ledger
-from scoring import services
+from scoring import receipts, services
 from scoring.models import Mark, Rulebook, Score, ScoreLine, ScorePeriod
 from scoring.tasks import period_compute_task
 from tests import factories as f
@@ -267,8 +267,11 @@ def test_compute_scores_every_member_of_the_term_with_marks_and_exemptions(app):
     assert (review.matched, review.points) == (1, D(3))
     assert (scores[chair.pk].assessed, scores[chair.pk].exempt_reason) == (False, "flag")
     assert scores[chair.pk].total is None and not scores[chair.pk].lines.exists()
-    line = ScoreLine.objects.get(score=scores[world.member.pk], item_code="inspections")
-    assert [source[:2] for source in line.sources] == [["duties", "participation"]] * 2
+    # the receipt opens the line's records: the two participations
+    opened = receipts.receipt(scores[world.member.pk])
+    line = next(x for x in opened.lines if x.line.item_code == "inspections")
+    assert [source[:2] for source in line.sources] == [("duties", "participation")] * 2
+    assert not opened.changed
 
 
 def test_compute_is_refused_for_a_final_period(app):
@@ -320,26 +323,46 @@ def test_caps_apply_to_the_year_to_date(app):
     assert ScoreLine.objects.get(score__period=q2, score__member=m, item_code="inspections")
 
 
-def test_computing_again_replaces_the_draft_rows_and_gives_the_same_result(app):
+def test_computing_again_gives_the_same_rows_with_the_same_ids(app):
     published(app)
     inspections(app, [app.world.member], at(2, 1))
     period = compute(app)
-    before = list(
-        ScoreLine.objects.filter(score__period=period)
-        .order_by("score__member_id", "position")
-        .values_list("score__member_id", "item_code", "matched", "points", "sources")
-    )
 
+    def rows():
+        return list(
+            ScoreLine.objects.filter(score__period=period)
+            .order_by("score__member_id", "position")
+            .values_list("pk", "score_id", "score__member_id", "item_code", "matched", "points")
+        )
+
+    before = rows()
     services.period_compute(period=period)
     services.period_compute(period=period)
 
-    after = list(
-        ScoreLine.objects.filter(score__period=period)
-        .order_by("score__member_id", "position")
-        .values_list("score__member_id", "item_code", "matched", "points", "sources")
-    )
-    assert after == before
+    # a dispute or an adjustment pointing at a score or a line still finds it
+    assert rows() == before
     assert Score.objects.filter(period=period).count() == 4
+
+
+def test_a_recompute_follows_the_records_and_drops_who_left(app):
+    published(app)
+    m, colleague = app.world.member, app.world.colleague
+    period = compute(app)
+    score = Score.objects.get(period=period, member=m)
+    line = score.lines.get(item_code="inspections")
+    assert (line.matched, line.points) == (0, D(0))
+
+    inspections(app, [m], at(2, 1))
+    colleague.joined_on = datetime.date(YEAR + 1, 1, 1)  # a correction: joined next year
+    colleague.save()
+    ledger.facts_rebuild(body=app.body)
+    services.period_compute(period=period)
+
+    line.refresh_from_db()
+    assert (line.matched, line.points) == (1, D(2))
+    assert Score.objects.get(period=period, member=m).pk == score.pk
+    assert not Score.objects.filter(period=period, member=colleague).exists()
+    assert not ScoreLine.objects.filter(score__member=colleague).exists()
 
 
 def test_a_recompute_keeps_staff_adjustments_in_the_total_and_grade(app):
@@ -371,7 +394,7 @@ def test_a_recompute_keeps_staff_adjustments_in_the_total_and_grade(app):
         "补录一次视察",
         app.staff,
     )
-    assert adjustment.position == 2  # after the rulebook's lines
+    assert adjustment.position == 99  # left as it was
     assert (score.total, score.grade, score.follow_ups) == (D(5), "合格", [])
 
 
@@ -425,16 +448,17 @@ def test_the_computation_costs_the_same_queries_for_3_or_30_members(app):
 
     assert (few, many) == (7, 34)
     # savepoint; the period, locked; the rulebook in force; members with their
-    # flags; facts; marks; earlier years' results; adjustments to keep; delete
-    # lines; delete scores; insert scores; insert lines; the period saved;
-    # release savepoint
-    assert len(few_other) == len(many_other) == 12
+    # flags; marks; earlier years' results; the adjustments' sums; the facts
+    # grouped by member and item; delete the lines of items the rulebook no
+    # longer has, the lines of members no longer in the period and their
+    # scores; the period saved; release savepoint. And the two upserts.
+    assert len(few_other) == len(many_other) == 13
     if connection.vendor == "postgresql":
-        assert len(few_all) == len(many_all) == 14
+        assert len(few_all) == len(many_all) == 15
     else:
         # SQLite takes at most 999 parameters a statement: Django splits the
         # bulk inserts into batches, the only part that grows with members
-        assert len(few_all) == 14 <= len(many_all)
+        assert len(few_all) == 15 <= len(many_all)
     assert added[0].scores.get(period=period).total == D(3)  # an inspection and a mark
     assert world.member.scores.get(period=period).total == D(0)
 
@@ -488,15 +512,15 @@ def test_a_second_computation_of_a_running_period_is_refused(transactional_db, w
     published(app)
     period = services.period_open(body=app.body, year=YEAR, quarter=0)
     started, release = threading.Event(), threading.Event()
-    evaluate = services.evaluate_member
+    evaluate = services.evaluate_members
 
-    def slow(*args):
+    def slow(*args, **kwargs):
         if threading.current_thread().name == "first":
             started.set()
             assert release.wait(30)
-        return evaluate(*args)
+        return evaluate(*args, **kwargs)
 
-    monkeypatch.setattr(services, "evaluate_member", slow)
+    monkeypatch.setattr(services, "evaluate_members", slow)
     outcome = {}
 
     def first():

@@ -1,0 +1,419 @@
+"""The fast evaluation: every member of a body for one period at once.
+
+It gives exactly the Result the reference evaluator (scoring.reference) gives
+each member, except that lines and checklist items carry no sources: a receipt
+opens its records by evaluating that one member with the reference (see
+scoring.receipts), so the province-wide computation never ships fact rows it
+does not need. A hypothesis test holds the two to agreement.
+
+How (SCORING-DESIGN.md §2):
+1. one grouped query counts, per member × item, the facts each item's filter
+   selects, split by what the points depend on (the attribute the points
+   table is keyed by, the proposer's role and the number of proposers);
+   vetoes that match facts directly ride along as extra items;
+2. items that limit which facts count (take-highest groups, first N, from
+   the Nth) need the facts in order: one query returns the facts those items
+   may select, and the reference's own code filters and ranks them;
+3. one query counts, per member × checklist item, the distinct records that
+   match it;
+4. caps, floors, categories, pro-rating, grades, vetoes, follow-ups and
+   candidates are applied in Python to these few numbers per member, with
+   the reference's helpers.
+
+The filters are built from the rulebook as Django expressions, so the same
+code runs on PostgreSQL and on the embedded SQLite."""
+
+import dataclasses
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from fractions import Fraction
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.db.models import CharField, Count, F, IntegerField, Q, Value
+from django.db.models.fields.json import KeyTextTransform, KeyTransform
+from django.db.models.functions import Cast
+
+from scoring import reference
+from scoring.reference import (
+    ZERO,
+    ChecklistItemResult,
+    ChecklistResult,
+    Line,
+    Result,
+    _categories,
+    _clamp,
+    _exemption,
+    _follow_up_holds,
+    _grade,
+    _mark_line,
+    round_half_up,
+)
+from scoring.rulebook.types import MARK, Condition, Fact, FactFilter, Item, Member, PastYear
+
+# Attributes DutyFact copies into plain columns ("" when the fact has none).
+COLUMNS = frozenset({"activity_kind", "category", "role", "level"})
+
+
+# --- filters as Django expressions --------------------------------------------------
+
+
+def _condition_q(condition: Condition) -> Q:
+    """The fact carries the attribute and its value is (not) one of the values.
+    A fact without the attribute matches neither way, as in Condition.holds."""
+    attr, values = condition.attr, list(condition.values)
+    if attr in COLUMNS:
+        carried = ~Q(**{attr: ""})
+        found = Q(**{f"{attr}__in": values})
+    else:
+        carried = Q(attrs__has_key=attr)
+        found = Q(**{f"attrs__{attr}__in": values})
+    return carried & (~found if condition.negated else found)
+
+
+def filter_q(fact_filter: FactFilter) -> Q:
+    q = Q(kind=fact_filter.kind)
+    for condition in fact_filter.where:
+        q &= _condition_q(condition)
+    return q
+
+
+def _text(attr: str):
+    return F(attr) if attr in COLUMNS else KeyTextTransform(attr, "attrs")
+
+
+def _keys(item: Item | None) -> dict:
+    """The columns a fact's points depend on: the points table's attribute, and
+    for split sharing the proposer's role and the number of proposers."""
+    blank = Value("", output_field=CharField())
+    key = _text(item.points.by) if item is not None and item.points.by else blank
+    if item is not None and item.share == "split":
+        role = F("role")
+        proposers = Cast(KeyTransform("proposers", "attrs"), IntegerField())
+    else:
+        role, proposers = blank, Value(0, output_field=IntegerField())
+    return {"k": key, "r": role, "p": proposers}
+
+
+def _limited(item: Item) -> bool:
+    return bool(item.group or item.first is not None or item.from_nth is not None)
+
+
+# --- the queries ----------------------------------------------------------------------
+
+
+def _union_rows(querysets: list) -> list[tuple]:
+    """The rows of several querysets of the same columns, in one round trip."""
+    if not querysets:
+        return []
+    if len(querysets) == 1:
+        return list(querysets[0])
+    return list(querysets[0].union(*querysets[1:], all=True))
+
+
+class _Plan:
+    """What one rulebook asks of the facts, as querysets over a body's period."""
+
+    def __init__(self, rulebook):
+        self.rulebook = rulebook
+        self.fact_items = [i for i in rulebook.items if i.kind != MARK]
+        self.grouped = [i for i in self.fact_items if not _limited(i)]
+        self.limited = [i for i in self.fact_items if _limited(i)]
+        # vetoes on facts directly: counted like an item with no points
+        self.veto_filters = [v for v in rulebook.vetoes if v.match is not None]
+
+    def grouped_rows(self, facts) -> list[tuple]:
+        """(member, index, key, role, proposers, count): index < len(items) is
+        an item of self.grouped, beyond it a veto of self.veto_filters."""
+        filters = [(i, filter_q(i.filter)) for i in self.grouped]
+        filters += [(None, filter_q(v.match)) for v in self.veto_filters]
+        querysets = [
+            facts.filter(q)
+            .annotate(i=Value(n, output_field=IntegerField()), **_keys(item))
+            .values("member_id", "i", "k", "r", "p")
+            .annotate(n=Count("pk"))
+            .order_by()
+            .values_list("member_id", "i", "k", "r", "p", "n")
+            for n, (item, q) in enumerate(filters)
+        ]
+        return _union_rows(querysets)
+
+    def limited_rows(self, facts) -> list[tuple]:
+        """(member, on, kind, source type, source id, attrs) of every fact one
+        of self.limited may select (each fact once: the reference's own code
+        then filters and ranks them per item)."""
+        if not self.limited:
+            return []
+        q = Q()
+        for item in self.limited:
+            q |= filter_q(item.filter)
+        return list(
+            facts.filter(q)
+            .order_by()
+            .values_list("member_id", "on", "kind", "source_type_id", "source_id", "attrs")
+        )
+
+    def checklist_rows(self, facts) -> list[tuple]:
+        """(member, checklist index, item index, distinct records matched)."""
+        rows = []
+        parts, params = [], []
+        for c, checklist in enumerate(self.rulebook.checklists):
+            for n, item in enumerate(checklist.items):
+                q = Q()
+                for fact_filter in item.match:
+                    q |= filter_q(fact_filter)
+                records = (
+                    facts.filter(q)
+                    .order_by()
+                    .values("member_id", "source_type_id", "source_id")
+                    .distinct()
+                )
+                sql, inner = records.query.sql_with_params()
+                parts.append(
+                    f"SELECT t.member_id, {int(c)}, {int(n)}, COUNT(*) FROM ({sql}) t "
+                    "GROUP BY t.member_id"
+                )
+                params.extend(inner)
+        if parts:
+            with connection.cursor() as cursor:
+                cursor.execute(" UNION ALL ".join(parts), params)
+                rows = cursor.fetchall()
+        return rows
+
+
+def _source_order(type_id: int, cache: dict) -> tuple[str, str]:
+    if type_id not in cache:
+        ct = ContentType.objects.get_for_id(type_id)  # Django caches these
+        cache[type_id] = (ct.app_label, ct.model)
+    return cache[type_id]
+
+
+# --- the evaluation -------------------------------------------------------------------
+
+
+def evaluate_period(
+    rulebook,
+    members: Iterable[Member],
+    facts,
+    *,
+    period: tuple[datetime.date, datetime.date],
+    marks: Mapping[int, Mapping[str, Decimal]] | None = None,
+    history: Mapping[int, Mapping[int, PastYear]] | None = None,
+) -> dict[int, Result]:
+    """Every member's Result for the period, as reference.evaluate gives it
+    (without sources). `facts` is a DutyFact queryset holding at least these
+    members' facts (the body's); facts of other members are left out."""
+    start, end = period
+    members = list(members)
+    marks, history = marks or {}, history or {}
+    plan = _Plan(rulebook)
+    facts = facts.filter(on__range=(start, end))
+    ids = {m.id for m in members}
+
+    # 1. grouped counts
+    grouped: dict[int, dict[int, list[tuple]]] = defaultdict(lambda: defaultdict(list))
+    veto_counts: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    n_grouped = len(plan.grouped)
+    for member_id, i, key, role, proposers, n in plan.grouped_rows(facts):
+        if member_id not in ids:
+            continue
+        if i < n_grouped:
+            grouped[member_id][i].append((key, role, proposers, n))
+        else:
+            veto_counts[member_id][i - n_grouped] += n
+
+    # 2. the facts of limited items, as the reference reads them
+    limited: dict[int, list[Fact]] = defaultdict(list)
+    if plan.limited:
+        types: dict[int, tuple[str, str]] = {}
+        for member_id, on, kind, type_id, source_id, attrs in plan.limited_rows(facts):
+            if member_id in ids:
+                source = (*_source_order(type_id, types), source_id)
+                limited[member_id].append(Fact(member_id, on, kind, attrs, source))
+
+    # 3. checklist counts
+    checks: dict[int, dict[tuple[int, int], int]] = defaultdict(dict)
+    if rulebook.checklists:
+        for member_id, c, n, count in plan.checklist_rows(facts):
+            checks[member_id][(c, n)] = count
+
+    evaluator = _MemberEvaluator(rulebook, plan, start, end)
+    return {
+        m.id: evaluator.evaluate(
+            m,
+            grouped.get(m.id, {}),
+            veto_counts.get(m.id, {}),
+            limited.get(m.id, ()),
+            checks.get(m.id, {}),
+            marks.get(m.id, {}),
+            history.get(m.id, {}),
+        )
+        for m in members
+    }
+
+
+class _MemberEvaluator:
+    """The per-member arithmetic over the aggregates, with what does not depend
+    on the member worked out once."""
+
+    def __init__(self, rulebook, plan: _Plan, start, end):
+        self.rulebook, self.plan, self.start, self.end = rulebook, plan, start, end
+        self.days = (end - start).days + 1
+        self.grouped_index = {item.code: n for n, item in enumerate(plan.grouped)}
+        self.limited_codes = {item.code for item in plan.limited}
+        # the line of an item that selected nothing, and of one not applicable
+        self.empty = {}
+        self.not_applicable = {}
+        for item in plan.fact_items:
+            after, clamped = _clamp(ZERO, item.cap, item.floor)
+            self.empty[item.code] = Line(
+                item.category, item.code, item.name, 0, 0, ZERO, after, clamped
+            )
+            self.not_applicable[item.code] = Line(
+                item.category, item.code, item.name, 0, 0, ZERO, ZERO, ("not_applicable",)
+            )
+        self.tables = {item.code: dict(item.points.table) for item in plan.fact_items}
+        self.grade_names = [band.name for band in rulebook.grades]
+        # the limited items alone, for the reference's own ranking of their facts
+        self.limited_only = dataclasses.replace(rulebook, items=tuple(plan.limited))
+
+    def _present(self, member: Member) -> int:
+        """Days of the period the member sat and was not on long leave (the
+        reference counts them one by one)."""
+        first = max(self.start, member.joined_on or self.start)
+        last = min(self.end, member.left_on or self.end)
+        if first > last:
+            return 0
+        away = set()
+        for leave_from, leave_to in member.leaves:
+            a, b = max(first, leave_from), min(last, leave_to)
+            away.update(a + datetime.timedelta(days=d) for d in range((b - a).days + 1))
+        return (last - first).days + 1 - len(away)
+
+    def _grouped_line(self, item: Item, groups: list[tuple]) -> Line:
+        table = self.tables[item.code]
+        total = Fraction(0)
+        matched = 0
+        for key, role, proposers, n in groups:
+            points = item.points.value if item.points.by is None else table.get(key)
+            if points is None:
+                continue  # the points table has no row for it: the fact does not score
+            matched += n
+            total += Fraction(reference.shared_points(item, points, role, proposers)) * n
+        if not matched:
+            return self.empty[item.code]
+        before = round_half_up(total)
+        after, clamped = _clamp(before, item.cap, item.floor)
+        return Line(item.category, item.code, item.name, matched, matched, before, after, clamped)
+
+    def evaluate(self, member, grouped, veto_counts, limited_facts, checks, marks, history):
+        rulebook = self.rulebook
+        present = self._present(member)
+        share = Decimal(present) / Decimal(self.days)
+        reason = _exemption(rulebook.assessed, member, self.start, self.end, present, share)
+        if reason:
+            return Result(member.id, assessed=False, exempt_reason=reason, share=round(share, 4))
+
+        limited_lines = {}
+        if limited_facts:
+            ordered = sorted(limited_facts, key=reference._fact_order)
+            limited_lines = {
+                x.item: dataclasses.replace(x, sources=())
+                for x in reference._lines(self.limited_only, member, ordered, {})
+            }
+
+        lines = []
+        for item in rulebook.items:
+            if item.kind == MARK:
+                lines.append(_mark_line(item, member, marks))
+            elif not item.who.holds(member):
+                lines.append(self.not_applicable[item.code])
+            elif item.code in self.limited_codes:
+                lines.append(limited_lines.get(item.code) or self.empty[item.code])
+            else:
+                groups = grouped.get(self.grouped_index[item.code])
+                lines.append(self._grouped_line(item, groups) if groups else self.empty[item.code])
+        lines = tuple(lines)
+
+        prorate = rulebook.assessed.prorate and present < self.days
+        categories = _categories(
+            rulebook, lines, self.days if prorate else 1, present if prorate else 1
+        )
+        raw_total = sum((c.total for c in categories if c.parent is None), ZERO)
+        total, total_limited = _clamp(raw_total, rulebook.total_cap, rulebook.total_floor)
+
+        checklists = tuple(
+            ChecklistResult(
+                checklist.code,
+                checklist.name,
+                tuple(
+                    ChecklistItemResult(
+                        item.code,
+                        item.name,
+                        item.required,
+                        met=checks.get((c, n), 0) >= item.at_least,
+                        count=checks.get((c, n), 0),
+                    )
+                    for n, item in enumerate(checklist.items)
+                ),
+            )
+            for c, checklist in enumerate(rulebook.checklists)
+        )
+        grade = _grade(rulebook, total)
+        vetoes = []
+        direct = 0
+        for veto in rulebook.vetoes:
+            if veto.checklist_incomplete:
+                held = not next(
+                    x for x in checklists if x.code == veto.checklist_incomplete
+                ).complete
+            elif veto.item:
+                held = next(x for x in lines if x.item == veto.item).matched >= veto.at_least
+            else:
+                held = veto_counts.get(direct, 0) >= veto.at_least
+            if veto.match is not None:
+                direct += 1
+            if held:
+                vetoes.append(veto)
+        grade_before_veto = grade
+        for veto in vetoes:
+            if grade is not None and self.grade_names.index(grade) < self.grade_names.index(
+                veto.cap_grade
+            ):
+                grade = veto.cap_grade
+
+        this_year = PastYear(total, grade)
+        follow_ups = []
+        for rule in rulebook.follow_ups:
+            if rule.code not in follow_ups and _follow_up_holds(
+                rule, rulebook.year, this_year, history
+            ):
+                follow_ups.append(rule.code)
+        candidates = tuple(
+            c.code
+            for c in rulebook.candidates
+            if (not c.grades or grade in c.grades)
+            and (c.total_at_least is None or total >= c.total_at_least)
+            and not (c.no_veto and vetoes)
+            and (
+                c.checklist_complete is None
+                or next(x for x in checklists if x.code == c.checklist_complete).complete
+            )
+        )
+        return Result(
+            member.id,
+            assessed=True,
+            share=round(share, 4),
+            lines=lines,
+            categories=categories,
+            total=total,
+            total_limited_by=total_limited,
+            grade=grade,
+            grade_before_veto=grade_before_veto,
+            vetoes=tuple(v.code for v in vetoes),
+            follow_ups=tuple(follow_ups),
+            candidates=candidates,
+            checklists=checklists,
+        )
