@@ -28,6 +28,9 @@ AREAS = (
     "handling",
     "reports",
     "scoring",
+    "jobs",
+    "review",
+    "annual",
 )
 
 
