@@ -25,6 +25,8 @@ code runs on PostgreSQL and on the embedded SQLite."""
 
 import dataclasses
 import datetime
+import functools
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
@@ -37,6 +39,7 @@ from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.db.models.functions import Cast
 
 from scoring import reference
+from scoring.models import DutyFact
 from scoring.reference import (
     ZERO,
     ChecklistItemResult,
@@ -103,18 +106,30 @@ def _limited(item: Item) -> bool:
 
 # --- the queries ----------------------------------------------------------------------
 
+# Placeholders for the body and the dates while a plan's SQL is compiled: the
+# compiled text is kept per rulebook and these are swapped for the real
+# values, because building the Django querysets of a rulebook costs more than
+# running them on a small body.
+_BODY = -739_153_217
+_START, _END = datetime.date(1111, 1, 1), datetime.date(1111, 1, 2)
 
-def _union_rows(querysets: list) -> list[tuple]:
-    """The rows of several querysets of the same columns, in one round trip."""
+
+def _sql(queryset) -> tuple[str, list]:
+    sql, params = queryset.query.sql_with_params()
+    return sql, list(params)
+
+
+def _union_sql(querysets: list) -> tuple[str, list] | None:
     if not querysets:
-        return []
+        return None
     if len(querysets) == 1:
-        return list(querysets[0])
-    return list(querysets[0].union(*querysets[1:], all=True))
+        return _sql(querysets[0])
+    return _sql(querysets[0].union(*querysets[1:], all=True))
 
 
 class _Plan:
-    """What one rulebook asks of the facts, as querysets over a body's period."""
+    """What one rulebook asks of the facts: three SELECTs over a body's period,
+    compiled once per rulebook and database."""
 
     def __init__(self, rulebook):
         self.rulebook = rulebook
@@ -123,41 +138,45 @@ class _Plan:
         self.limited = [i for i in self.fact_items if _limited(i)]
         # vetoes on facts directly: counted like an item with no points
         self.veto_filters = [v for v in rulebook.vetoes if v.match is not None]
+        facts = DutyFact.objects.filter(body_id=_BODY, on__range=(_START, _END))
+        self.grouped_sql = self._grouped(facts)
+        self.limited_sql = self._limited(facts)
+        self.checklist_sql = self._checklists(facts)
 
-    def grouped_rows(self, facts) -> list[tuple]:
-        """(member, index, key, role, proposers, count): index < len(items) is
+    def _grouped(self, facts):
+        """(member, index, key, role, proposers, count): index < len(grouped) is
         an item of self.grouped, beyond it a veto of self.veto_filters."""
         filters = [(i, filter_q(i.filter)) for i in self.grouped]
         filters += [(None, filter_q(v.match)) for v in self.veto_filters]
-        querysets = [
-            facts.filter(q)
-            .annotate(i=Value(n, output_field=IntegerField()), **_keys(item))
-            .values("member_id", "i", "k", "r", "p")
-            .annotate(n=Count("pk"))
-            .order_by()
-            .values_list("member_id", "i", "k", "r", "p", "n")
-            for n, (item, q) in enumerate(filters)
-        ]
-        return _union_rows(querysets)
+        return _union_sql(
+            [
+                facts.filter(q)
+                .annotate(i=Value(n, output_field=IntegerField()), **_keys(item))
+                .values("member_id", "i", "k", "r", "p")
+                .annotate(n=Count("pk"))
+                .order_by()
+                .values_list("member_id", "i", "k", "r", "p", "n")
+                for n, (item, q) in enumerate(filters)
+            ]
+        )
 
-    def limited_rows(self, facts) -> list[tuple]:
+    def _limited(self, facts):
         """(member, on, kind, source type, source id, attrs) of every fact one
         of self.limited may select (each fact once: the reference's own code
         then filters and ranks them per item)."""
         if not self.limited:
-            return []
+            return None
         q = Q()
         for item in self.limited:
             q |= filter_q(item.filter)
-        return list(
+        return _sql(
             facts.filter(q)
             .order_by()
             .values_list("member_id", "on", "kind", "source_type_id", "source_id", "attrs")
         )
 
-    def checklist_rows(self, facts) -> list[tuple]:
+    def _checklists(self, facts):
         """(member, checklist index, item index, distinct records matched)."""
-        rows = []
         parts, params = [], []
         for c, checklist in enumerate(self.rulebook.checklists):
             for n, item in enumerate(checklist.items):
@@ -170,17 +189,30 @@ class _Plan:
                     .values("member_id", "source_type_id", "source_id")
                     .distinct()
                 )
-                sql, inner = records.query.sql_with_params()
+                sql, inner = _sql(records)
                 parts.append(
                     f"SELECT t.member_id, {int(c)}, {int(n)}, COUNT(*) FROM ({sql}) t "
                     "GROUP BY t.member_id"
                 )
                 params.extend(inner)
-        if parts:
-            with connection.cursor() as cursor:
-                cursor.execute(" UNION ALL ".join(parts), params)
-                rows = cursor.fetchall()
-        return rows
+        return (" UNION ALL ".join(parts), params) if parts else None
+
+    @staticmethod
+    def rows(compiled, body_id, start, end) -> list[tuple]:
+        if compiled is None:
+            return []
+        sql, params = compiled
+        values = {_BODY: body_id, _START: start, _END: end}
+        texts = {str(_START): str(start), str(_END): str(end)}  # SQLite gets dates as text
+        bound = [values.get(p, p) if not isinstance(p, str) else texts.get(p, p) for p in params]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, bound)
+            return cursor.fetchall()
+
+
+@functools.lru_cache(maxsize=64)
+def _plan(rulebook, vendor: str) -> _Plan:
+    return _Plan(rulebook)
 
 
 def _source_order(type_id: int, cache: dict) -> tuple[str, str]:
@@ -196,48 +228,52 @@ def _source_order(type_id: int, cache: dict) -> tuple[str, str]:
 def evaluate_period(
     rulebook,
     members: Iterable[Member],
-    facts,
     *,
+    body_id: int,
     period: tuple[datetime.date, datetime.date],
     marks: Mapping[int, Mapping[str, Decimal]] | None = None,
     history: Mapping[int, Mapping[int, PastYear]] | None = None,
 ) -> dict[int, Result]:
     """Every member's Result for the period, as reference.evaluate gives it
-    (without sources). `facts` is a DutyFact queryset holding at least these
-    members' facts (the body's); facts of other members are left out."""
+    (without sources), from the body's duty facts (facts of members not in
+    `members` are left out)."""
     start, end = period
     members = list(members)
     marks, history = marks or {}, history or {}
-    plan = _Plan(rulebook)
-    facts = facts.filter(on__range=(start, end))
+    plan = _plan(rulebook, connection.vendor)
     ids = {m.id for m in members}
 
-    # 1. grouped counts
-    grouped: dict[int, dict[int, list[tuple]]] = defaultdict(lambda: defaultdict(list))
-    veto_counts: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    # 1. grouped counts, as a tuple per member and item (what a line depends on)
+    grouped: dict[int, dict[int, list]] = {}
+    veto_counts: dict[int, dict[int, int]] = {}
     n_grouped = len(plan.grouped)
-    for member_id, i, key, role, proposers, n in plan.grouped_rows(facts):
+    for member_id, i, key, role, proposers, n in plan.rows(plan.grouped_sql, body_id, start, end):
         if member_id not in ids:
             continue
         if i < n_grouped:
-            grouped[member_id][i].append((key, role, proposers, n))
+            grouped.setdefault(member_id, {}).setdefault(i, []).append((key, role, proposers, n))
         else:
-            veto_counts[member_id][i - n_grouped] += n
+            mine = veto_counts.setdefault(member_id, {})
+            mine[i - n_grouped] = mine.get(i - n_grouped, 0) + n
 
     # 2. the facts of limited items, as the reference reads them
     limited: dict[int, list[Fact]] = defaultdict(list)
-    if plan.limited:
-        types: dict[int, tuple[str, str]] = {}
-        for member_id, on, kind, type_id, source_id, attrs in plan.limited_rows(facts):
-            if member_id in ids:
-                source = (*_source_order(type_id, types), source_id)
-                limited[member_id].append(Fact(member_id, on, kind, attrs, source))
+    types: dict[int, tuple[str, str]] = {}
+    for member_id, on, kind, type_id, source_id, attrs in plan.rows(
+        plan.limited_sql, body_id, start, end
+    ):
+        if member_id in ids:
+            if isinstance(on, str):
+                on = datetime.date.fromisoformat(on)
+            if isinstance(attrs, str):
+                attrs = json.loads(attrs)
+            source = (*_source_order(type_id, types), source_id)
+            limited[member_id].append(Fact(member_id, on, kind, attrs, source))
 
     # 3. checklist counts
     checks: dict[int, dict[tuple[int, int], int]] = defaultdict(dict)
-    if rulebook.checklists:
-        for member_id, c, n, count in plan.checklist_rows(facts):
-            checks[member_id][(c, n)] = count
+    for member_id, c, n, count in plan.rows(plan.checklist_sql, body_id, start, end):
+        checks[member_id][(c, n)] = count
 
     evaluator = _MemberEvaluator(rulebook, plan, start, end)
     return {
@@ -255,18 +291,25 @@ def evaluate_period(
 
 
 class _MemberEvaluator:
-    """The per-member arithmetic over the aggregates, with what does not depend
-    on the member worked out once."""
+    """The per-member arithmetic over the aggregates. Members with the same
+    numbers get the same lines and the same totals, so lines are kept per
+    (item, what it counted) and everything after the lines per (lines,
+    presence, checklists, vetoes, history): a province's 20,000 members need
+    a few thousand distinct computations, not 20,000."""
 
     def __init__(self, rulebook, plan: _Plan, start, end):
         self.rulebook, self.plan, self.start, self.end = rulebook, plan, start, end
         self.days = (end - start).days + 1
-        self.grouped_index = {item.code: n for n, item in enumerate(plan.grouped)}
-        self.limited_codes = {item.code for item in plan.limited}
-        # the line of an item that selected nothing, and of one not applicable
-        self.empty = {}
-        self.not_applicable = {}
-        for item in plan.fact_items:
+        self.limited_only = dataclasses.replace(rulebook, items=tuple(plan.limited))
+        grouped_index = {item.code: n for n, item in enumerate(plan.grouped)}
+        limited_codes = {item.code for item in plan.limited}
+        # per item of the rulebook: how its line is found
+        self.steps = []
+        self.empty, self.not_applicable = {}, {}
+        for item in rulebook.items:
+            if item.kind == MARK:
+                self.steps.append(("mark", item, None))
+                continue
             after, clamped = _clamp(ZERO, item.cap, item.floor)
             self.empty[item.code] = Line(
                 item.category, item.code, item.name, 0, 0, ZERO, after, clamped
@@ -274,10 +317,15 @@ class _MemberEvaluator:
             self.not_applicable[item.code] = Line(
                 item.category, item.code, item.name, 0, 0, ZERO, ZERO, ("not_applicable",)
             )
+            if item.code in limited_codes:
+                self.steps.append(("limited", item, None))
+            else:
+                self.steps.append(("grouped", item, grouped_index[item.code]))
         self.tables = {item.code: dict(item.points.table) for item in plan.fact_items}
         self.grade_names = [band.name for band in rulebook.grades]
-        # the limited items alone, for the reference's own ranking of their facts
-        self.limited_only = dataclasses.replace(rulebook, items=tuple(plan.limited))
+        self.lines = {}  # (item code, what counted) -> Line
+        self.interned = {}  # Line -> the one instance kept
+        self.tails = {}  # see _tail
 
     def _present(self, member: Member) -> int:
         """Days of the period the member sat and was not on long leave (the
@@ -286,58 +334,99 @@ class _MemberEvaluator:
         last = min(self.end, member.left_on or self.end)
         if first > last:
             return 0
+        if not member.leaves:
+            return (last - first).days + 1
         away = set()
         for leave_from, leave_to in member.leaves:
             a, b = max(first, leave_from), min(last, leave_to)
             away.update(a + datetime.timedelta(days=d) for d in range((b - a).days + 1))
         return (last - first).days + 1 - len(away)
 
-    def _grouped_line(self, item: Item, groups: list[tuple]) -> Line:
+    def _grouped_line(self, item: Item, groups: tuple) -> Line:
         table = self.tables[item.code]
-        total = Fraction(0)
+        total = Decimal(0) if item.share != "split" else Fraction(0)
         matched = 0
         for key, role, proposers, n in groups:
             points = item.points.value if item.points.by is None else table.get(key)
             if points is None:
                 continue  # the points table has no row for it: the fact does not score
             matched += n
-            total += Fraction(reference.shared_points(item, points, role, proposers)) * n
+            each = reference.shared_points(item, points, role, proposers)
+            total += (Fraction(each) if isinstance(total, Fraction) else each) * n
         if not matched:
             return self.empty[item.code]
         before = round_half_up(total)
         after, clamped = _clamp(before, item.cap, item.floor)
         return Line(item.category, item.code, item.name, matched, matched, before, after, clamped)
 
+    def _line_of(self, key, make) -> Line:
+        line = self.lines.get(key)
+        if line is None:
+            line = self.lines[key] = make()
+        return line
+
     def evaluate(self, member, grouped, veto_counts, limited_facts, checks, marks, history):
         rulebook = self.rulebook
         present = self._present(member)
-        share = Decimal(present) / Decimal(self.days)
+        share = Decimal(1) if present == self.days else Decimal(present) / Decimal(self.days)
         reason = _exemption(rulebook.assessed, member, self.start, self.end, present, share)
         if reason:
             return Result(member.id, assessed=False, exempt_reason=reason, share=round(share, 4))
 
-        limited_lines = {}
+        limited_lines = None
         if limited_facts:
             ordered = sorted(limited_facts, key=reference._fact_order)
             limited_lines = {
                 x.item: dataclasses.replace(x, sources=())
                 for x in reference._lines(self.limited_only, member, ordered, {})
             }
-
         lines = []
-        for item in rulebook.items:
-            if item.kind == MARK:
-                lines.append(_mark_line(item, member, marks))
+        for how, item, index in self.steps:
+            if how == "mark":
+                value = marks.get(item.code)
+                line = self._line_of(
+                    (item.code, value, item.who.holds(member)),
+                    lambda item=item: _mark_line(item, member, marks),
+                )
             elif not item.who.holds(member):
-                lines.append(self.not_applicable[item.code])
-            elif item.code in self.limited_codes:
-                lines.append(limited_lines.get(item.code) or self.empty[item.code])
+                line = self.not_applicable[item.code]
+            elif how == "limited":
+                line = limited_lines.get(item.code) if limited_lines else None
+                if line is None:
+                    line = self.empty[item.code]
+                else:
+                    line = self.interned.setdefault(line, line)
             else:
-                groups = grouped.get(self.grouped_index[item.code])
-                lines.append(self._grouped_line(item, groups) if groups else self.empty[item.code])
+                groups = grouped.get(index)
+                if groups:
+                    groups = tuple(groups)
+                    line = self._line_of(
+                        (item.code, groups), lambda item=item, g=groups: self._grouped_line(item, g)
+                    )
+                else:
+                    line = self.empty[item.code]
+            lines.append(line)
         lines = tuple(lines)
 
         prorate = rulebook.assessed.prorate and present < self.days
+        key = (
+            tuple(map(id, lines)),
+            present if prorate else None,
+            tuple(sorted(checks.items())) if checks else (),
+            tuple(sorted(veto_counts.items())) if veto_counts else (),
+            tuple(sorted(history.items())) if history else (),
+        )
+        tail = self.tails.get(key)
+        if tail is None:
+            tail = self.tails[key] = self._tail(
+                lines, prorate, present, checks, veto_counts, history
+            )
+        return Result(member.id, assessed=True, share=round(share, 4), lines=lines, **tail)
+
+    def _tail(self, lines, prorate, present, checks, veto_counts, history) -> dict:
+        """Everything after the lines: categories, total, checklists, grade,
+        vetoes, follow-ups, candidates."""
+        rulebook = self.rulebook
         categories = _categories(
             rulebook, lines, self.days if prorate else 1, present if prorate else 1
         )
@@ -402,18 +491,14 @@ class _MemberEvaluator:
                 or next(x for x in checklists if x.code == c.checklist_complete).complete
             )
         )
-        return Result(
-            member.id,
-            assessed=True,
-            share=round(share, 4),
-            lines=lines,
-            categories=categories,
-            total=total,
-            total_limited_by=total_limited,
-            grade=grade,
-            grade_before_veto=grade_before_veto,
-            vetoes=tuple(v.code for v in vetoes),
-            follow_ups=tuple(follow_ups),
-            candidates=candidates,
-            checklists=checklists,
-        )
+        return {
+            "categories": categories,
+            "total": total,
+            "total_limited_by": total_limited,
+            "grade": grade,
+            "grade_before_veto": grade_before_veto,
+            "vetoes": tuple(v.code for v in vetoes),
+            "follow_ups": tuple(follow_ups),
+            "candidates": candidates,
+            "checklists": checklists,
+        }
