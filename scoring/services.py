@@ -13,6 +13,7 @@ import dataclasses
 import datetime
 import itertools
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -488,13 +489,25 @@ def _json_checklists(result: reference.Result) -> list[dict]:
     ]
 
 
+# How often period_compute reports its progress while it evaluates members.
+PROGRESS_EVERY = 100
+
+
 @transaction.atomic
-def period_compute(*, period: ScorePeriod) -> PeriodComputed:
+def period_compute(
+    *, period: ScorePeriod, progress: Callable[[str, int, int], None] | None = None
+) -> PeriodComputed:
     """Compute every member's score and lines for the period with the rulebook
     in force for its year, replacing the period's previous rows (staff
     adjustments are kept and added again). Refused for a final period, a
     year without a published rulebook, or while another computation of the
-    same period runs. Idempotent: computing again gives the same rows."""
+    same period runs. Idempotent: computing again gives the same rows.
+
+    `progress(phase, done, total)`, when given, is told how far it got in
+    members: ("evaluating", 0, n) once the inputs are read and every
+    PROGRESS_EVERY members, ("writing", n, n) before the rows are written
+    and ("done", n, n) after (scoring.jobs shows it on the job's page)."""
+    report = progress or (lambda phase, done, total: None)
     period = _lock(period)
     if period.status == ScorePeriod.Status.FINAL:
         raise ValidationError(
@@ -512,8 +525,11 @@ def period_compute(*, period: ScorePeriod) -> PeriodComputed:
     dates = period.dates
     now = timezone.now()
 
+    report("evaluating", 0, len(inputs.members))
     scores, lines = [], []
     for member, person_id in inputs.members:
+        if scores and len(scores) % PROGRESS_EVERY == 0:
+            report("evaluating", len(scores), len(inputs.members))
         history = inputs.history.get(person_id, {})
         result = evaluate_member(
             parsed,
@@ -564,6 +580,7 @@ def period_compute(*, period: ScorePeriod) -> PeriodComputed:
         ]
         lines.append(mine)
 
+    report("writing", len(scores), len(scores))
     # Replace the period's rows: two deletes, whatever the number of members
     # (lines first, in one statement; then the scores without Django's
     # cascade collector, which would fetch every score to find its lines).
@@ -577,6 +594,7 @@ def period_compute(*, period: ScorePeriod) -> PeriodComputed:
 
     period.rulebook, period.computed_at = rulebook, now
     period.save(update_fields=["rulebook", "computed_at"])
+    report("done", len(scores), len(scores))
     return PeriodComputed(
         period=period,
         members=len(scores),
