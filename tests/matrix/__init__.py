@@ -28,6 +28,7 @@ AREAS = (
     "handling",
     "reports",
     "scoring",
+    "jobs",
 )
 
 
