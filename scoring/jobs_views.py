@@ -106,7 +106,7 @@ def period_list(request):
 def _state(job: ScoreJob) -> dict:
     """What the job's page shows and polls."""
     age = None
-    if job.heartbeat_at is not None:
+    if job.heartbeat_at is not None and job.is_active:  # a finished job beats no more
         age = max(0, int((timezone.now() - job.heartbeat_at).total_seconds()))
     return {
         "id": job.pk,

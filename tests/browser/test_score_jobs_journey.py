@@ -36,6 +36,7 @@ def test_staff_start_a_quarter_on_a_phone_and_its_page_follows_the_job(
     page.get_by_role("button", name="机关工作").click()
     page.get_by_role("link", name="季度通报与考核").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("季度通报与考核")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
     page.get_by_label("年度").fill(str(YEAR))
     page.get_by_label("评分期").select_option(label="第一季度通报")
     page.get_by_role("button", name="开始计算").click()
