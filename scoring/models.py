@@ -469,3 +469,107 @@ class Mark(models.Model):
 
     def __str__(self):
         return f"{self.member_id} {self.year} {self.item_code} {self.value}"
+
+
+# Computation jobs -------------------------------------------------------------------
+
+
+class ScoreJobQuerySet(models.QuerySet):
+    def active(self):
+        """Jobs a worker has still to finish: queued or running."""
+        return self.filter(status__in=ScoreJob.ACTIVE)
+
+
+class ScoreJob(models.Model):
+    """One request to compute a period (staff, or beat after a quarter ends),
+    run by a worker with scoring.jobs.score_job_run: its status, how far it
+    got, and who runs it now. A worker writes `heartbeat_at` every few seconds
+    while it runs, so a job whose worker died is found and queued again
+    (scoring.jobs.score_jobs_sweep). At most one job of a period is active."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("计算中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+        REFUSED = "refused", _("未计算")
+
+    class Phase(models.TextChoices):
+        WAITING = "", _("等待开始")
+        READING = "reading", _("读取履职记录")
+        EVALUATING = "evaluating", _("计算委员得分")
+        WRITING = "writing", _("写入得分")
+        DONE = "done", _("完成")
+
+    ACTIVE = (Status.QUEUED, Status.RUNNING)
+
+    period = models.ForeignKey(
+        ScorePeriod,
+        verbose_name=_("评分期"),
+        on_delete=models.CASCADE,
+        related_name="jobs",
+        db_index=False,  # the (period, created_at) index leads with period
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("发起人"),
+        null=True,  # null: started by the schedule after the quarter ended
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    status = models.CharField(
+        _("状态"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    phase = models.CharField(
+        _("阶段"), max_length=12, choices=Phase.choices, blank=True, default=Phase.WAITING
+    )
+    done = models.PositiveIntegerField(_("已计算人数"), default=0)
+    total = models.PositiveIntegerField(_("总人数"), default=0)
+    message = models.CharField(_("说明"), max_length=500, blank=True, default="")
+    attempts = models.PositiveSmallIntegerField(_("已尝试次数"), default=0)
+    # host:pid:token of the run in progress; a worker writes only a job it runs.
+    runner = models.CharField(_("执行进程"), max_length=120, blank=True, default="")
+    created_at = models.DateTimeField(_("发起时间"), default=timezone.now)
+    queued_at = models.DateTimeField(_("排队时间"), default=timezone.now)
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("最近心跳"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    members = models.PositiveIntegerField(_("计算人数"), null=True, blank=True)
+    assessed = models.PositiveIntegerField(_("参加考核人数"), null=True, blank=True)
+    lines = models.PositiveIntegerField(_("得分明细条数"), null=True, blank=True)
+
+    objects = ScoreJobQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("计算任务")
+        verbose_name_plural = _("计算任务")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # Two jobs of one period would compute it twice at best; the
+            # service refuses a second one, this holds under a race.
+            models.UniqueConstraint(
+                fields=["period"],
+                condition=Q(status__in=["queued", "running"]),
+                name="one_active_score_job_per_period",
+            ),
+            models.CheckConstraint(
+                condition=Q(done__lte=models.F("total")), name="score_job_done_within_total"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["period", "created_at"], name="score_job_period_created"),
+        ]
+
+    def __str__(self):
+        return f"{self.period_id} {self.status} {self.done}/{self.total}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return self.done * 100 // self.total if self.total else 0

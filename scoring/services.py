@@ -14,6 +14,7 @@ import datetime
 import io
 import json
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -35,9 +36,6 @@ from sectors.models import Body, SectorGroup, Term
 
 ZERO = Decimal("0.00")
 
-# The one call per member that the grouped-SQL engine will replace:
-# (rulebook, member, facts, marks, period, history) -> scoring.reference.Result.
-evaluate_member = reference.evaluate
 
 
 # Rulebooks --------------------------------------------------------------------
@@ -723,13 +721,24 @@ def _upsert_by_orm(period, rulebook, results, now) -> int:
 
 
 @transaction.atomic
-def period_compute(*, period: ScorePeriod, member_ids=None) -> PeriodComputed:
+def period_compute(
+    *,
+    period: ScorePeriod,
+    member_ids=None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> PeriodComputed:
     """Compute every member's score and lines for the period with the rulebook
     in force for its year (or only these members', when a record of theirs
     changed), updating the period's rows in place. Staff adjustments stay
     and count. Refused for a final period, a year without a published
     rulebook, or while another computation of the same period runs.
-    Idempotent: computing again gives the same rows, with the same ids."""
+    Idempotent: computing again gives the same rows, with the same ids.
+
+    `progress(phase, done, total)`, when given, is told how far it got in
+    members: ("evaluating", 0, 0) once the period is locked (the engine
+    evaluates every member at once), ("writing", n, n) before the rows are
+    written and ("done", n, n) after (scoring.jobs shows it on the job's page)."""
+    report = progress or (lambda phase, done, total: None)
     period = _lock(period)
     if period.status == ScorePeriod.Status.FINAL:
         raise ValidationError(
@@ -742,6 +751,7 @@ def period_compute(*, period: ScorePeriod, member_ids=None) -> PeriodComputed:
             _("%(year)s 年度还没有已发布的计分规则,请先导入并发布") % {"year": period.year},
             code="no_rulebook",
         )
+    report("evaluating", 0, 0)
     results = period_evaluate(
         body_id=period.body_id,
         year=period.year,
@@ -750,11 +760,13 @@ def period_compute(*, period: ScorePeriod, member_ids=None) -> PeriodComputed:
         period=period,
         member_ids=member_ids,
     )
+    report("writing", len(results), len(results))
     now = timezone.now()
     written = _write(period, rulebook, rulebook.parsed(), results, now, member_ids)
     if member_ids is None:
         period.rulebook, period.computed_at = rulebook, now
         period.save(update_fields=["rulebook", "computed_at"])
+    report("done", len(results), len(results))
     return PeriodComputed(
         period=period,
         members=len(results),

@@ -1,9 +1,10 @@
 """Celery entry points of scoring: thin wrappers that take ids."""
 
 from celery import shared_task
+from celery.schedules import crontab
 from django.core.exceptions import ValidationError
 
-from scoring import facts
+from scoring import facts, jobs
 from scoring.models import ScorePeriod
 from scoring.services import period_compute
 
@@ -28,3 +29,41 @@ def period_compute_task(period_id: int) -> dict:
     except ValidationError as e:
         return {"refused": e.messages}
     return {"members": done.members, "assessed": done.assessed, "lines": done.lines}
+
+
+# Computation jobs (scoring/jobs.py). The services guard on the job's state, so
+# a message delivered twice does nothing more; a worker killed mid-job gives
+# the message back (late ack, reject on worker lost) or the sweeper sends it again.
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def score_job_run_task(job_id: int) -> str:
+    job = jobs.score_job_run(job_id)
+    return job.status if job is not None else "gone"
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def score_jobs_sweep_task() -> dict:
+    return jobs.score_jobs_sweep()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def period_compute_start_due_task() -> list[int]:
+    return [job.pk for job in jobs.period_compute_start_due()]
+
+
+# Merged into the beat schedule by config/celery.py (times in CELERY_TIMEZONE).
+# The sweep every minute, dropped if no worker takes it before the next one;
+# the quarter's bulletin in the night after the quarter ends (a draft: staff
+# compute it again once late attendance is recorded).
+BEAT_SCHEDULE = {
+    "scoring-jobs-sweep": {
+        "task": "scoring.tasks.score_jobs_sweep_task",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    "scoring-quarter-computations": {
+        "task": "scoring.tasks.period_compute_start_due_task",
+        "schedule": crontab(hour=2, minute=0),
+    },
+}

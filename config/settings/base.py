@@ -211,6 +211,16 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 
+# Score computation jobs (scoring/jobs.py): how often a running job's worker
+# writes its heartbeat; how long a job may wait unstarted, or run without a
+# heartbeat where no lock tells (SQLite), before it is queued again; how many
+# runs a job gets. SCORE_JOB_PAUSE_SECONDS is fault injection for the
+# robustness tests only: a run sleeps that long between evaluating and writing.
+SCORE_JOB_HEARTBEAT_SECONDS = env_int("SCORE_JOB_HEARTBEAT_SECONDS", 5)
+SCORE_JOB_STALE_SECONDS = env_int("SCORE_JOB_STALE_SECONDS", 60)
+SCORE_JOB_MAX_ATTEMPTS = env_int("SCORE_JOB_MAX_ATTEMPTS", 3)
+SCORE_JOB_PAUSE_SECONDS = env_int("SCORE_JOB_PAUSE_SECONDS", 0)
+
 # Roster import limits (members/roster.py).
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 5 * 1024 * 1024)
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 5000)
