@@ -377,7 +377,7 @@ def analyze_filled_tables():
 
     tables = [
         model._meta.db_table
-        for label in ("sectors", "members", "duties", "proposals", "reports")
+        for label in ("sectors", "members", "duties", "proposals", "reports", "scoring")
         for model in apps.get_app_config(label).get_models(include_auto_created=True)
         if not model._meta.proxy
     ]

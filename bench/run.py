@@ -1,7 +1,9 @@
 """Build the data of a scale if it is missing, then time the member list page, the
 roster export, the duty pages (activity menu, attendance, duty record), the proposal
-pages (lists of each role, inbox, overdue, statistics) and the report pages (lists,
-queue, year's counts), each beside a baseline measured in the same run.
+pages (lists of each role, inbox, overdue, statistics), the report pages (lists,
+queue, year's counts) and scoring (a year of every member with R1: the engine, the
+per-member reference, the writes, the whole job), each beside a baseline measured in
+the same run. `--part scoring` (repeatable) runs only some of them.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/lvzhi_bench \
         .venv/bin/python -m bench.run --scale S --scale L
@@ -26,6 +28,7 @@ from pathlib import Path
 RESULTS = Path(__file__).resolve().parent / "results.md"
 TARGET_MS = 500  # the issue's target for a page: median of 20 warm requests
 CHILD_KINDS = ("export", "csv")
+PARTS = ("members", "duties", "proposals", "reports", "scoring")
 ROSTER_HEADERS = (
     "委员编号", "姓名", "性别", "民族", "出生日期", "党派", "界别", "界别小组", "工作单位", "职务",
     "手机号码", "常委", "任职日期",
@@ -38,6 +41,12 @@ def main(argv=None):
     )
     parser.add_argument(
         "--scale", action="append", choices=("S", "M", "L"), help="repeatable; default S"
+    )
+    parser.add_argument(
+        "--part",
+        action="append",
+        choices=PARTS,
+        help="repeatable; default all: " + ", ".join(PARTS),
     )
     parser.add_argument("--requests", type=int, default=20, help="timed requests per page figure")
     parser.add_argument(
@@ -103,11 +112,20 @@ def _bench_scale(scale, args) -> list[tuple]:
             f"{summary.get('routings', 0)} 条交办, {summary.get('reports', 0)} 条社情民意信息",
         )
     ]
-    rows.append(_bench_member_list(scale, term, args.requests, where))
-    rows += _bench_export(scale, term, args, where)
-    rows += _bench_duties(scale, term, args.requests, where)
-    rows += _bench_proposals(scale, term, args.requests)
-    rows += _bench_reports(scale, term, args.requests)
+    parts = args.part or PARTS
+    if "members" in parts:
+        rows.append(_bench_member_list(scale, term, args.requests, where))
+        rows += _bench_export(scale, term, args, where)
+    if "duties" in parts:
+        rows += _bench_duties(scale, term, args.requests, where)
+    if "proposals" in parts:
+        rows += _bench_proposals(scale, term, args.requests)
+    if "reports" in parts:
+        rows += _bench_reports(scale, term, args.requests)
+    if "scoring" in parts:
+        from bench.scoring import bench_scoring
+
+        rows += bench_scoring(scale)
     return rows
 
 

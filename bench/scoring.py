@@ -131,8 +131,15 @@ def _setup():
 
     from duties.services import activity_kinds_ensure_defaults
     from scoring import services
+    from scoring.facts import facts_rebuild
+    from scoring.models import DutyFact
     from sectors.models import Body, Term
 
+    if not DutyFact.objects.exists():  # the generator writes records; the ledger follows them
+        facts_rebuild()
+        from bench.generator import analyze_filled_tables
+
+        analyze_filled_tables()
     by, _ = get_user_model().objects.get_or_create(username="bench-scoring")
     text = R1.read_text(encoding="utf-8")
     bodies = []

@@ -42,11 +42,11 @@ from scoring import reference
 from scoring.models import DutyFact
 from scoring.reference import (
     ZERO,
+    CategoryResult,
     ChecklistItemResult,
     ChecklistResult,
     Line,
     Result,
-    _categories,
     _clamp,
     _exemption,
     _follow_up_holds,
@@ -322,8 +322,21 @@ class _MemberEvaluator:
             else:
                 self.steps.append(("grouped", item, grouped_index[item.code]))
         self.tables = {item.code: dict(item.points.table) for item in plan.fact_items}
+        # sub-categories first, then their parents (as reference._categories)
+        ordered = [c for c in rulebook.categories if c.parent] + [
+            c for c in rulebook.categories if not c.parent
+        ]
+        self.category_plan = [
+            (
+                c,
+                tuple(n for n, item in enumerate(rulebook.items) if item.category == c.code),
+                tuple(s.code for s in rulebook.categories if s.parent == c.code),
+            )
+            for c in ordered
+        ]
         self.grade_names = [band.name for band in rulebook.grades]
-        self.lines = {}  # (item code, what counted) -> Line
+        self.lines = {}  # (item, what counted) -> Line
+        self.applies = {}  # (standing, flags) -> whether each item applies
         self.interned = {}  # Line -> the one instance kept
         self.tails = {}  # see _tail
 
@@ -352,18 +365,12 @@ class _MemberEvaluator:
                 continue  # the points table has no row for it: the fact does not score
             matched += n
             each = reference.shared_points(item, points, role, proposers)
-            total += (Fraction(each) if isinstance(total, Fraction) else each) * n
+            total += (Fraction(each) if type(total) is Fraction else each) * n
         if not matched:
             return self.empty[item.code]
         before = round_half_up(total)
         after, clamped = _clamp(before, item.cap, item.floor)
         return Line(item.category, item.code, item.name, matched, matched, before, after, clamped)
-
-    def _line_of(self, key, make) -> Line:
-        line = self.lines.get(key)
-        if line is None:
-            line = self.lines[key] = make()
-        return line
 
     def evaluate(self, member, grouped, veto_counts, limited_facts, checks, marks, history):
         rulebook = self.rulebook
@@ -380,15 +387,20 @@ class _MemberEvaluator:
                 x.item: dataclasses.replace(x, sources=())
                 for x in reference._lines(self.limited_only, member, ordered, {})
             }
+        applies = self.applies.get((member.standing, member.flags))
+        if applies is None:
+            applies = self.applies[(member.standing, member.flags)] = tuple(
+                item.who.holds(member) for _how, item, _index in self.steps
+            )
         lines = []
-        for how, item, index in self.steps:
+        cache = self.lines
+        for (how, item, index), holds in zip(self.steps, applies, strict=True):
             if how == "mark":
-                value = marks.get(item.code)
-                line = self._line_of(
-                    (item.code, value, item.who.holds(member)),
-                    lambda item=item: _mark_line(item, member, marks),
-                )
-            elif not item.who.holds(member):
+                key = (item.code, marks.get(item.code), holds)
+                line = cache.get(key)
+                if line is None:
+                    line = cache[key] = _mark_line(item, member, marks)
+            elif not holds:
                 line = self.not_applicable[item.code]
             elif how == "limited":
                 line = limited_lines.get(item.code) if limited_lines else None
@@ -399,10 +411,10 @@ class _MemberEvaluator:
             else:
                 groups = grouped.get(index)
                 if groups:
-                    groups = tuple(groups)
-                    line = self._line_of(
-                        (item.code, groups), lambda item=item, g=groups: self._grouped_line(item, g)
-                    )
+                    key = (index, *groups)
+                    line = cache.get(key)
+                    if line is None:
+                        line = cache[key] = self._grouped_line(item, groups)
                 else:
                     line = self.empty[item.code]
             lines.append(line)
@@ -423,13 +435,31 @@ class _MemberEvaluator:
             )
         return Result(member.id, assessed=True, share=round(share, 4), lines=lines, **tail)
 
+    def _categories(self, lines, days, present) -> tuple[CategoryResult, ...]:
+        """reference._categories, with which lines and sub-categories add up to
+        each category worked out once."""
+        done = {}
+        for c, line_at, subs in self.category_plan:
+            raw = c.base
+            for n in line_at:
+                raw += lines[n].after
+            for sub in subs:
+                raw += done[sub].total
+            raw = round_half_up(raw)
+            total, limited = _clamp(raw, c.cap, c.floor)
+            unprorated = None
+            if c.parent is None and c.mode == "add" and present != days:
+                unprorated = total
+                total, clamped = _clamp(round_half_up(total * days / present), c.cap, c.floor)
+                limited = (*limited, "prorate", *clamped)
+            done[c.code] = CategoryResult(c.code, c.name, c.parent, raw, total, limited, unprorated)
+        return tuple(done[c.code] for c in self.rulebook.categories)
+
     def _tail(self, lines, prorate, present, checks, veto_counts, history) -> dict:
         """Everything after the lines: categories, total, checklists, grade,
         vetoes, follow-ups, candidates."""
         rulebook = self.rulebook
-        categories = _categories(
-            rulebook, lines, self.days if prorate else 1, present if prorate else 1
-        )
+        categories = self._categories(lines, self.days if prorate else 1, present if prorate else 1)
         raw_total = sum((c.total for c in categories if c.parent is None), ZERO)
         total, total_limited = _clamp(raw_total, rulebook.total_cap, rulebook.total_floor)
 

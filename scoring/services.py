@@ -37,7 +37,6 @@ from sectors.models import Body, SectorGroup, Term
 ZERO = Decimal("0.00")
 
 
-
 # Rulebooks --------------------------------------------------------------------
 
 
