@@ -176,6 +176,12 @@ class HonourForm(StyledFormMixin, forms.ModelForm):
         widgets = {"awarded_on": DateInput()}
 
 
+class LongLeaveForm(StyledFormMixin, forms.Form):
+    starts_on = forms.DateField(label=_("开始日期"), widget=DateInput())
+    ends_on = forms.DateField(label=_("结束日期"), widget=DateInput())
+    reason = forms.CharField(label=_("事由"), max_length=200)
+
+
 class CarryOverForm(StyledFormMixin, forms.Form):
     to_term = forms.ModelChoiceField(label=_("新一届"), queryset=Term.objects.none())
     starts_on = forms.DateField(label=_("新一届任职日期"), widget=DateInput())

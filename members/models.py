@@ -183,6 +183,40 @@ class Honour(models.Model):
         return self.title
 
 
+class LongLeave(models.Model):
+    """Approved long leave (长期请假) of a seat: rulebooks may exempt a member
+    on it from assessment or pro-rate their score (docs/rulebook-format.md,
+    "Who is assessed"). Granted and withdrawn by staff; the history keeps both."""
+
+    member = models.ForeignKey(
+        "Member", verbose_name=_("委员"), on_delete=models.CASCADE, related_name="long_leaves"
+    )
+    starts_on = models.DateField(_("开始日期"))
+    ends_on = models.DateField(_("结束日期"))
+    reason = models.CharField(_("事由"), max_length=200)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("批准登记人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    approved_at = models.DateTimeField(_("登记时间"), default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("长期请假")
+        verbose_name_plural = _("长期请假")
+        ordering = ["member", "starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="long_leave_ends_after_start"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.member_id} {self.starts_on}–{self.ends_on}"
+
+
 class BodyRole(models.Model):
     """A user's office role in a body. Members and convenors need no row: their
     seats and groups say it. Administrators are superusers."""

@@ -1,15 +1,17 @@
-"""Writes on people, seats, honours, accounts and notices. Keyword-only, atomic,
+"""Writes on people, seats, honours, long leave, accounts and notices. Keyword-only, atomic,
 and each one tells simple_history who made the change."""
 
 import datetime
 from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from members.models import ExportLog, Honour, Member, Notice, Person
+from members.models import ExportLog, Honour, LongLeave, Member, Notice, Person
 from scoring.facts import facts_changed
 from sectors.models import SectorGroup, Term
 
@@ -131,6 +133,45 @@ def honour_add(*, by, person: Person, title: str, level: str, awarded_on: dateti
     honour = Honour.objects.create(person=person, title=title, level=level, awarded_on=awarded_on)
     facts_changed(person.seats.values_list("pk", flat=True))
     return honour
+
+
+@transaction.atomic
+def long_leave_grant(
+    *, by, member: Member, starts_on: datetime.date, ends_on: datetime.date, reason: str
+) -> LongLeave:
+    """Record a member's approved long leave. Refused when it ends before it
+    starts, falls outside the seat, or overlaps leave already recorded."""
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    reason = (reason or "").strip()
+    errors = {}
+    if not reason:
+        errors["reason"] = _("请填写请假事由")
+    if ends_on < starts_on:
+        errors["ends_on"] = _("结束日期不能早于开始日期")
+    elif starts_on < member.joined_on:
+        errors["starts_on"] = _("开始日期不能早于任职日期")
+    elif member.left_on and ends_on > member.left_on:
+        errors["ends_on"] = _("结束日期不能晚于离任日期")
+    elif member.long_leaves.filter(starts_on__lte=ends_on, ends_on__gte=starts_on).exists():
+        errors["starts_on"] = _("与已登记的长期请假时间重叠")
+    if errors:
+        raise ValidationError(errors)
+    leave = LongLeave(
+        member=member, starts_on=starts_on, ends_on=ends_on, reason=reason[:200], approved_by=by
+    )
+    leave._history_user = by
+    leave.save()
+    facts_changed([member.pk])  # the member's scores follow (scoring reads leave)
+    return leave
+
+
+@transaction.atomic
+def long_leave_withdraw(*, by, leave: LongLeave) -> None:
+    """Withdraw recorded leave (entered in error); the history keeps it."""
+    member_id = leave.member_id
+    leave._history_user = by
+    leave.delete()
+    facts_changed([member_id])
 
 
 def accounts_create(*, by, members: QuerySet) -> list[Person]:

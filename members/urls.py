@@ -12,6 +12,12 @@ urlpatterns = [
     path("<int:pk>/photo/", views.member_photo, name="photo"),
     path("<int:pk>/reinstate/", views.member_reinstate, name="reinstate"),
     path("<int:pk>/honours/new/", views.honour_add, name="honour_add"),
+    path("<int:pk>/long-leave/", views.long_leave_add, name="long_leave_add"),
+    path(
+        "<int:pk>/long-leave/<int:leave_pk>/withdraw/",
+        views.long_leave_withdraw,
+        name="long_leave_withdraw",
+    ),
     path("terms/<int:term_id>/new/", views.member_create, name="create"),
     path("terms/<int:term_id>/carry-over/", views.term_carry_over, name="carry_over"),
     path("accounts/", views.accounts, name="accounts"),

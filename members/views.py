@@ -2,7 +2,7 @@ import mimetypes
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
 from django.http import FileResponse, Http404
@@ -13,7 +13,16 @@ from django.views.decorators.http import require_POST, require_safe
 
 from members import services
 from members.accounts import set_password_link
-from members.forms import CarryOverForm, ContactForm, HonourForm, LeaveForm, PersonForm, SeatForm
+from members.forms import (
+    CarryOverForm,
+    ContactForm,
+    HonourForm,
+    LeaveForm,
+    LongLeaveForm,
+    PersonForm,
+    SeatForm,
+    errors_to_form,
+)
 from members.models import Member, Notice, Person
 from members.permissions import (
     can_edit_contact,
@@ -127,6 +136,7 @@ def member_detail(request, pk):
             .select_related("term__body", "sector", "group")
         )
         context["honours"] = member.person.honours.all()
+        context["long_leaves"] = member.long_leaves.all()
     if viewer.can_read_body(member.term.body_id):
         context["history"] = _history_rows(member)
     return render(request, "members/member_detail.html", context)
@@ -289,6 +299,34 @@ def honour_add(request, pk):
         messages.success(request, _("已添加表彰"))
         return redirect("members:detail", pk=member.pk)
     return render(request, "members/honour_form.html", {"member": member, "form": form})
+
+
+@login_required
+def long_leave_add(request, pk):
+    member = get_member_for_user(request.user, pk, write=True)
+    form = LongLeaveForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.long_leave_grant(by=request.user, member=member, **form.cleaned_data)
+        except ValidationError as error:
+            errors_to_form(form, error)
+        else:
+            messages.success(request, _("已登记长期请假"))
+            return redirect("members:detail", pk=member.pk)
+    leaves = member.long_leaves.all()
+    return render(
+        request, "members/long_leave_form.html", {"member": member, "form": form, "leaves": leaves}
+    )
+
+
+@login_required
+@require_POST
+def long_leave_withdraw(request, pk, leave_pk):
+    member = get_member_for_user(request.user, pk, write=True)
+    leave = get_object_or_404(member.long_leaves, pk=leave_pk)
+    services.long_leave_withdraw(by=request.user, leave=leave)
+    messages.success(request, _("已撤销该长期请假"))
+    return redirect("members:detail", pk=member.pk)
 
 
 @login_required

@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from duties.models import ActivityKind
-from members.models import BodyRole, Member
+from members.models import BodyRole, LongLeave, Member
 from scoring import engine, reference
 from scoring.models import Mark, Rulebook, Score, ScoreLine, ScorePeriod
 from scoring.rulebook import MARK, PastYear, RulebookError, RulebookInvalid, rulebook_parse
@@ -337,12 +337,25 @@ def _read_inputs(
     )
     if member_ids is not None:
         rows = rows.filter(pk__in=member_ids)
+    # approved long leave overlapping the period
+    leave = LongLeave.objects.filter(
+        member__term_id=rulebook.term_id, starts_on__lte=end, ends_on__gte=start
+    )
+    if member_ids is not None:
+        leave = leave.filter(member_id__in=member_ids)
+    leaves: dict[int, list] = defaultdict(list)
+    for member_id, starts_on, ends_on in leave.order_by("starts_on").values_list(
+        "member_id", "starts_on", "ends_on"
+    ):
+        leaves[member_id].append((starts_on, ends_on))
     members, person_of = [], {}
     for pk, person_id, standing, joined_on, left_on, chairs, convenor in rows:
         flags = frozenset(
             flag for flag, held in (("chairs_meeting", chairs), ("convenor", convenor)) if held
         )
-        members.append(MemberInput(pk, standing, joined_on, left_on, flags))
+        members.append(
+            MemberInput(pk, standing, joined_on, left_on, flags, tuple(leaves.get(pk, ())))
+        )
         person_of[pk] = person_id
 
     # 2. the marks staff entered for the year

@@ -2,7 +2,7 @@
 
 from django.core.files.base import ContentFile
 
-from members.services import notice_send
+from members.services import long_leave_grant, notice_send
 from tests import factories as f
 from tests.matrix import Row
 
@@ -16,6 +16,13 @@ PNG = bytes.fromhex(
 
 def prepare(world):
     world.member.person.photo.save("p.png", ContentFile(PNG), save=True)
+    world.long_leave = long_leave_grant(
+        by=world.staff,
+        member=world.member,
+        starts_on=world.member.joined_on,
+        ends_on=world.member.joined_on,
+        reason="病假",
+    )
     world.committee = f.CommitteeFactory(term=world.term, name="提案委员会")
     notice_send(persons=[world.member.person], key="matrix", title="测试通知")
     world.notice = world.member.person.notices.get()
@@ -63,6 +70,22 @@ ROWS = {
     ),
     "members:reinstate": Row(
         _member,
+        get="302 405 405 405 405 405 405 405 405",
+        post="302 403 403 403 302 404 403 302 404",
+    ),
+    # the form again on POST: the leave of the world's member overlaps
+    "members:long_leave_add": Row(
+        _member,
+        get="302 403 403 403 200 404 403 200 404",
+        post="302 403 403 403 200 404 403 200 404",
+        data=lambda w: {
+            "starts_on": w.member.joined_on,
+            "ends_on": w.member.joined_on,
+            "reason": "x",
+        },
+    ),
+    "members:long_leave_withdraw": Row(
+        lambda w: {"pk": w.member.pk, "leave_pk": w.long_leave.pk},
         get="302 405 405 405 405 405 405 405 405",
         post="302 403 403 403 302 404 403 302 404",
     ),
