@@ -211,6 +211,10 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 
+# The quarterly review (scoring/review.py): days members have to dispute a
+# line once a period is published (or reopened).
+SCORE_DISPUTE_DAYS = env_int("SCORE_DISPUTE_DAYS", 7)
+
 # Roster import limits (members/roster.py).
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 5 * 1024 * 1024)
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 5000)
