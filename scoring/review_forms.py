@@ -31,10 +31,16 @@ class ReviewFilterForm(StyledFormMixin, forms.Form):
     bad value is shown next to its field and the filter left out."""
 
     sector = forms.ModelChoiceField(
-        label=gettext_lazy("界别"), queryset=Sector.objects.none(), required=False
+        label=gettext_lazy("界别"),
+        queryset=Sector.objects.none(),
+        required=False,
+        empty_label=gettext_lazy("全部"),
     )
     group = forms.ModelChoiceField(
-        label=gettext_lazy("界别小组"), queryset=SectorGroup.objects.none(), required=False
+        label=gettext_lazy("界别小组"),
+        queryset=SectorGroup.objects.none(),
+        required=False,
+        empty_label=gettext_lazy("全部"),
     )
     standing = forms.ChoiceField(
         label=gettext_lazy("常委"),

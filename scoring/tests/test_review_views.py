@@ -459,3 +459,12 @@ def test_changed_since_final_shows_on_the_members_receipt(client, app, quarter, 
 
     assert 'data-testid="changed-since-final"' in html
     assert Score.objects.get(pk=score_of(period, w.colleague).pk).total == D("12.00")
+
+
+def test_the_first_quarter_has_nothing_to_compare_with_and_still_sorts_by_change(client, app):
+    period = computed(app, quarter=1)
+
+    html = _page(client, app.staff, _table(period), sort="-change")
+
+    assert "较上季度" in html
+    assert html.count("data-member=") == 4
