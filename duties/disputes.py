@@ -37,6 +37,10 @@ class Disputable:
         takes no structured correction, only the resolution text.
     date_of(record) -> date | None: when the record happened (to link to the
         right year of the duty record).
+    guard(record) -> None: raise ValidationError when the record may not be
+        disputed now (a score line outside its period's dispute window).
+    url_of(record) -> str: the page that shows the record to its member (the
+        notice of the outcome links there); None: the member's duty record.
     select_related: what summarise needs, fetched with the record."""
 
     model: type[models.Model]
@@ -45,6 +49,8 @@ class Disputable:
     apply: Callable[[models.Model, dict, object], None] | None = None
     date_of: Callable[[models.Model], datetime.date | None] = lambda record: None
     select_related: tuple[str, ...] = ()
+    guard: Callable[[models.Model], None] | None = None
+    url_of: Callable[[models.Model], str] | None = None
 
     @property
     def label(self) -> str:
@@ -88,6 +94,8 @@ def dispute_open(*, member: Member, record, reason: str, by) -> Dispute:
     entry = _entry(record)
     if entry.member_of(record) != member.pk:
         raise ValidationError(_("只能对本人的记录提出异议"))
+    if entry.guard is not None:
+        entry.guard(record)
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": _("请填写异议理由")})
@@ -164,6 +172,15 @@ def dispute_resolve(
     return dispute
 
 
+def dispute_record_url(dispute: Dispute) -> str | None:
+    """The page showing the disputed record to its member, when its model has one."""
+    entry = disputable_for(dispute.content_type.model_class())
+    if entry is None or entry.url_of is None:
+        return None
+    record = disputable_record(entry.label, dispute.object_id)
+    return entry.url_of(record) if record is not None else None
+
+
 def dispute_record_year(dispute: Dispute) -> int:
     entry = disputable_for(dispute.content_type.model_class())
     record = disputable_record(entry.label, dispute.object_id) if entry else None
@@ -178,7 +195,9 @@ def _notify_outcome(dispute: Dispute) -> None:
         if dispute.status == Dispute.Status.CORRECTED
         else _("您的异议未采纳:%(summary)s")
     ) % {"summary": dispute.summary}
-    url = reverse("duties:record", args=[member.pk]) + f"?year={dispute_record_year(dispute)}"
+    url = dispute_record_url(dispute) or (
+        reverse("duties:record", args=[member.pk]) + f"?year={dispute_record_year(dispute)}"
+    )
     notice_send(
         persons=[member.person],
         key=f"dispute:{dispute.pk}:{dispute.status}",

@@ -365,5 +365,6 @@ def dispute_resolve(request, pk):
             "is_open": is_open,
             "summary_now": summary_now,
             "record_year": disputes.dispute_record_year(dispute),
+            "record_url": disputes.dispute_record_url(dispute),
         },
     )

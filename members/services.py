@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from members.models import ExportLog, Honour, LongLeave, Member, Notice, Person
-from scoring.facts import facts_changed
+from scoring.facts import facts_changed, scores_follow
 from sectors.models import SectorGroup, Term
 
 
@@ -161,17 +161,25 @@ def long_leave_grant(
     )
     leave._history_user = by
     leave.save()
-    facts_changed([member.pk])  # the member's scores follow (scoring reads leave)
+    scores_follow(_leave_years(leave))
     return leave
+
+
+def _leave_years(leave: LongLeave) -> list[tuple[int, datetime.date]]:
+    """The member and, for each year the leave touches, the day it starts counting."""
+    return [
+        (leave.member_id, max(leave.starts_on, datetime.date(year, 1, 1)))
+        for year in range(leave.starts_on.year, leave.ends_on.year + 1)
+    ]
 
 
 @transaction.atomic
 def long_leave_withdraw(*, by, leave: LongLeave) -> None:
     """Withdraw recorded leave (entered in error); the history keeps it."""
-    member_id = leave.member_id
+    years = _leave_years(leave)
     leave._history_user = by
     leave.delete()
-    facts_changed([member_id])
+    scores_follow(years)
 
 
 def accounts_create(*, by, members: QuerySet) -> list[Person]:

@@ -17,7 +17,7 @@ import io
 import json
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from django.contrib.contenttypes.models import ContentType
@@ -311,12 +311,17 @@ class RefreshResult:
     created: int = 0
     deleted: int = 0
     unchanged: int = 0
+    # (member id, year) -> the earliest date of a fact created or deleted:
+    # whose scores may have changed, and from which quarter of that year on.
+    changed: dict[tuple[int, int], datetime.date] = field(default_factory=dict)
 
     def __iadd__(self, other: "RefreshResult") -> "RefreshResult":
         self.members += other.members
         self.created += other.created
         self.deleted += other.deleted
         self.unchanged += other.unchanged
+        for key, on in other.changed.items():
+            self.changed[key] = min(on, self.changed.get(key, on))
         return self
 
     @property
@@ -341,7 +346,12 @@ def facts_refresh(member_ids, *, year: int | None = None) -> RefreshResult:
         .values_list("pk", flat=True)
     )
     new = {row.key: row for row in fact_rows_for_members(ids, year=year)}
-    stale, kept = [], set()
+    stale, kept, changed = [], set(), {}
+
+    def touched(row):
+        key = (row.member_id, row.on.year)
+        changed[key] = min(row.on, changed.get(key, row.on))
+
     stored = DutyFact.objects.filter(member_id__in=ids).values_list("pk", *FactRow._fields)
     for pk, *columns in stored.iterator(chunk_size=10000):
         row = FactRow(*columns)
@@ -350,16 +360,24 @@ def facts_refresh(member_ids, *, year: int | None = None) -> RefreshResult:
             # Gone, unless it lies in another year than the one refreshed.
             if year is None or row.on.year == year:
                 stale.append(pk)
+                touched(row)
         elif fresh.value == row.value:
             kept.add(row.key)
         else:
             stale.append(pk)
+            touched(row)
     for start in range(0, len(stale), DELETE_BATCH):
         DutyFact.objects.filter(pk__in=stale[start : start + DELETE_BATCH]).delete()
     inserted = [row for key, row in new.items() if key not in kept]
+    for row in inserted:
+        touched(row)
     _insert(inserted)
     return RefreshResult(
-        members=len(ids), created=len(inserted), deleted=len(stale), unchanged=len(kept)
+        members=len(ids),
+        created=len(inserted),
+        deleted=len(stale),
+        unchanged=len(kept),
+        changed=changed,
     )
 
 
@@ -459,3 +477,21 @@ def facts_changed(member_ids) -> None:
     # robust: a failed refresh must not turn a committed change into an error
     # page; facts_rebuild mends what a lost refresh left behind.
     transaction.on_commit(pending, robust=True)
+
+
+def scores_follow(changes) -> None:
+    """Something a score reads that is not a fact changed (a mark staff
+    entered, approved long leave): once the transaction commits, the members'
+    scores follow, as they do after a refresh that changed their facts
+    (scoring.review.scores_follow_records). `changes` is (member id, date
+    from which it counts) pairs; a date in each year concerned."""
+    changes = [[int(member_id), on.isoformat()] for member_id, on in changes]
+    if not changes:
+        return
+
+    def send():
+        from scoring.tasks import scores_follow_records_task
+
+        scores_follow_records_task.delay(changes=changes)
+
+    transaction.on_commit(send, robust=True)

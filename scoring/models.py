@@ -274,6 +274,42 @@ class ScorePeriod(models.Model):
     published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
     finalised_at = models.DateTimeField(_("定稿时间"), null=True, blank=True)
     disputes_close_at = models.DateTimeField(_("异议截止"), null=True, blank=True)
+    # The review (scoring.review): who published and finalised this version,
+    # and, for a version made by reopening a final one, that one, why and by
+    # whom (when: created_at).
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("发布人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    finalised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("定稿人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reopened_from = models.ForeignKey(
+        "self",
+        verbose_name=_("重新打开的版本"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reopenings",
+    )
+    reopen_reason = models.TextField(_("重新打开的理由"), blank=True, default="")
+    reopened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("重新打开人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("评分期")
@@ -288,6 +324,10 @@ class ScorePeriod(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(version__gte=1), name="score_period_version_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(reopened_from__isnull=True) | ~Q(reopen_reason=""),
+                name="score_period_reopen_has_reason",
             ),
         ]
 
@@ -359,6 +399,10 @@ class Score(models.Model):
     categories = models.JSONField(_("分类小计"), default=list, blank=True)
     checklists = models.JSONField(_("清单"), default=list, blank=True)
     computed_at = models.DateTimeField(_("计算时间"), default=timezone.now)
+    # Set instead of recomputing when the member's records change after the
+    # period is final (scoring.review.scores_follow_records): the final score
+    # stands until staff reopen the period; cleared if the records change back.
+    changed_since_final_at = models.DateTimeField(_("定稿后记录变动"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("履职得分")

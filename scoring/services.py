@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from duties.models import ActivityKind
 from members.models import BodyRole, LongLeave, Member
 from scoring import engine, reference
+from scoring.facts import scores_follow
 from scoring.models import Mark, Rulebook, Score, ScoreLine, ScorePeriod
 from scoring.rulebook import MARK, PastYear, RulebookError, RulebookInvalid, rulebook_parse
 from scoring.rulebook import Member as MemberInput
@@ -240,6 +241,7 @@ def mark_set(*, member: Member, year: int, item_code: str, value, by, note: str 
         try:
             with transaction.atomic():
                 mark.save()
+            scores_follow([(member.pk, datetime.date(year, 1, 1))])
             return mark
         except IntegrityError:  # entered at the same moment by someone else: change theirs
             mark = Mark.objects.select_for_update().get(**key)
@@ -249,6 +251,7 @@ def mark_set(*, member: Member, year: int, item_code: str, value, by, note: str 
     mark.entered_by, mark.entered_at = by, timezone.now()
     mark._history_user = by
     mark.save(update_fields=["value", "note", "entered_by", "entered_at"])
+    scores_follow([(member.pk, datetime.date(year, 1, 1))])
     return mark
 
 

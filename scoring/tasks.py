@@ -1,10 +1,13 @@
 """Celery entry points of scoring: thin wrappers that take ids."""
 
+import datetime
+
 from celery import shared_task
 from celery.schedules import crontab
 from django.core.exceptions import ValidationError
+from django.db import transaction
 
-from scoring import facts, jobs
+from scoring import facts, jobs, review
 from scoring.models import ScorePeriod
 from scoring.services import period_compute
 
@@ -13,7 +16,24 @@ from scoring.services import period_compute
 def facts_refresh_task(*, member_ids: list[int]) -> dict:
     # A refresh is a diff against the records: a redelivered message changes nothing.
     result = facts.facts_refresh(member_ids)
+    if result.changed:
+        changes = [[m, on.isoformat()] for (m, _year), on in sorted(result.changed.items())]
+        # after the commit, so that the recompute reads the new facts
+        transaction.on_commit(lambda: scores_follow_records_task.delay(changes=changes))
     return {"created": result.created, "deleted": result.deleted, "unchanged": result.unchanged}
+
+
+@shared_task(acks_late=True, bind=True, max_retries=20)
+def scores_follow_records_task(self, *, changes: list) -> dict:
+    # Computing a member again gives the same rows: a redelivered message is
+    # harmless. A period being computed whole refuses at once; its computation
+    # may have read the facts before they changed, so this one comes back later.
+    done = review.scores_follow_records(
+        changes=[(member_id, datetime.date.fromisoformat(on)) for member_id, on in changes]
+    )
+    if done.busy and not self.request.is_eager:
+        raise self.retry(countdown=30)
+    return done.as_dict()
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)

@@ -220,6 +220,9 @@ SCORE_JOB_HEARTBEAT_SECONDS = env_int("SCORE_JOB_HEARTBEAT_SECONDS", 5)
 SCORE_JOB_STALE_SECONDS = env_int("SCORE_JOB_STALE_SECONDS", 60)
 SCORE_JOB_MAX_ATTEMPTS = env_int("SCORE_JOB_MAX_ATTEMPTS", 3)
 SCORE_JOB_PAUSE_SECONDS = env_int("SCORE_JOB_PAUSE_SECONDS", 0)
+# The quarterly review (scoring/review.py): days members have to dispute a
+# line once a period is published (or reopened).
+SCORE_DISPUTE_DAYS = env_int("SCORE_DISPUTE_DAYS", 7)
 
 # Roster import limits (members/roster.py).
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 5 * 1024 * 1024)

@@ -29,7 +29,7 @@ ROWS = {
         None,
         get="302 403 403 403 200 200 200 200 403",
         post="302 403 403 403 302 200 403 302 403",
-        data=lambda w: {"body": w.body.pk, "year": 2025, "quarter": 1},
+        data=lambda w: {"body": w.body.pk, "year": 2025, "quarter": 3},
     ),
     "scoring:job_detail": Row(_job, get=READ, post=GET_ONLY),
     "scoring:job_status": Row(_job, get=READ, post=GET_ONLY),
