@@ -1,6 +1,6 @@
-"""The quarterly review in a real browser: the quarter is computed through
-the service (its page belongs to the computation jobs), staff adjust a
-member's score with a reason and publish; the member, on a 375 px phone,
+"""The quarterly review in a real browser: staff compute the quarter from the
+periods page (a job, run eagerly here), adjust a member's score with a reason
+and publish; the member, on a 375 px phone,
 opens the notice, reads the receipt, expands a line to see its records and
 disputes the absence that was recorded by mistake; staff open the record
 from the dispute, correct the attendance (the score follows in the
@@ -14,7 +14,6 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from scoring import facts as ledger
-from scoring import services
 from scoring.models import Score, ScorePeriod
 from scoring.tests.review_makers import YEAR, app_with_rules, at, eager_tasks, inspection
 from tests.browser.conftest import DESKTOP, PHONE
@@ -51,14 +50,21 @@ def test_adjust_publish_dispute_correct_and_finalise(
     inspection(app, [member], at(4, 10))
     missed = inspection(app, [member], at(5, 20), attendance="absent")
     ledger.facts_rebuild(body=app.body)
-    period = services.period_open(body=app.body, year=YEAR, quarter=2)
-    services.period_compute(period=period)
     name = member.person.name
+
+    # when staff compute the second quarter from the periods page, on a desktop
+    staff = login_as("staff", viewport=DESKTOP)
+    staff.goto(f"{live_server.url}/scoring/periods/")
+    staff.get_by_label("年度").fill(str(YEAR))
+    staff.get_by_label("评分期").select_option(label="第二季度通报")
+    staff.get_by_role("button", name="开始计算").click()
+    expect(staff.get_by_test_id("job-result")).to_contain_text("共计算")
+    period = ScorePeriod.objects.get(body=app.body, year=YEAR, quarter=2)
     assert Score.objects.get(period=period, member=member).total == 10  # 10 − 2 + 2
 
-    # when staff adjust the member's score with a reason, on a desktop
-    staff = login_as("staff", viewport=DESKTOP)
-    staff.goto(f"{live_server.url}/scoring/periods/{period.pk}/")
+    # and adjust the member's score with a reason, from the draft
+    staff.get_by_test_id("open-review").click()
+    expect(staff.get_by_test_id("period-status")).to_have_text("草稿")
     row = staff.get_by_test_id("review-table").locator(f"tr[data-member='{member.pk}']")
     expect(row).to_contain_text("10.00")
     row.get_by_role("link", name="调整").click()
