@@ -17,7 +17,14 @@ PORT = 8765
 BASE = f"http://127.0.0.1:{PORT}"
 PASSWORD = "lvzhi-demo-2026"
 ROLES = {
-    "demo-member": ["/", "/members/", "/members/notices/", "/proposals/mine/", "/reports/"],
+    "demo-member": [
+        "/",
+        "/members/",
+        "/members/notices/",
+        "/proposals/mine/",
+        "/reports/",
+        "/scoring/mine/",
+    ],
     "demo-convenor": ["/", "/members/", "/proposals/mine/"],
     "demo-staff": [
         "/",
@@ -28,8 +35,10 @@ ROLES = {
         "/proposals/review/",
         "/proposals/overdue/",
         "/reports/queue/",
+        "/scoring/rulebooks/",
+        "/scoring/periods/",
     ],
-    "demo-leader": ["/", "/members/", "/org/", "/proposals/stats/"],
+    "demo-leader": ["/", "/members/", "/org/", "/proposals/stats/", "/scoring/periods/"],
     "demo-admin": ["/", "/members/", "/admin/"],
     "demo-unit": ["/", "/proposals/inbox/"],
 }

@@ -34,6 +34,8 @@ from reports.models import (
     SocialInfoReport,
 )
 from reports.permissions import reports_visible_to
+from scoring.models import Rulebook, Score, ScoreLine, ScorePeriod
+from scoring.reference import quarter_to_date
 from sectors.models import Body, Committee, PlenarySession, Sector, SectorGroup, Term
 
 DEMO_ROLES = {
@@ -87,6 +89,10 @@ def row_counts():
         ReportAdoption,
         ReportInstruction,
         Notice,
+        Rulebook,
+        ScorePeriod,
+        Score,
+        ScoreLine,
     )
     return {model.__name__: model.objects.count() for model in models}
 
@@ -285,6 +291,20 @@ def _the_reports_are_there(client, city):
         "demo-staff",
         reverse("reports:bulletin", args=[one.bulletin_year, one.bulletin_issue]),
     )
+
+
+@pytest.mark.django_db
+def test_the_demo_has_scores_in_every_state_of_the_review(client):
+    seed_demo()
+    city = Body.objects.get(name="江城市政协")
+    year = timezone.localdate().year
+    states = dict(ScorePeriod.objects.filter(body=city, year=year).values_list("quarter", "status"))
+    ended = [q for q in (1, 2, 3) if quarter_to_date(year, q)[1] < timezone.now().date()]
+    assert states == dict(zip(ended, ["final", "published", "draft"], strict=False))
+    member = Member.objects.get(person__user__username="demo-member", term__body=city)
+    assert Score.objects.filter(member=member, period__status="published").exists()
+    page = _get(client, "demo-member", "/scoring/mine/")
+    assert f"{year} 年第 1 季度通报" in page.content.decode()
 
 
 @pytest.mark.django_db

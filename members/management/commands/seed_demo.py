@@ -8,7 +8,9 @@ self-reported duties, the demo logins' proposals and reports when demo-member ha
 written none)."""
 
 import datetime
+import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from unittest import mock
 
 from django.contrib.auth import get_user_model
@@ -85,6 +87,7 @@ class Command(BaseCommand):
             units = _handling_units(city, staff)
             logins.append(self._unit_contact(UNIT_LOGIN, units[HOUSING]))
             proposals, reports = _proposals_and_reports(member, staff, units, now)
+        scored = _scores(city, staff, now)
         if summary["created"]:
             self.stdout.write(
                 f"已生成 {summary['bodies']} 个政协、{summary['members']} 个委员席位"
@@ -100,6 +103,11 @@ class Command(BaseCommand):
         if proposals or reports:
             self.stdout.write(
                 f"已为演示账号生成 {proposals} 件提案(含交办、答复与测评)、{reports} 条社情民意信息。"
+            )
+        if scored:
+            self.stdout.write(
+                f"已载入 {now.year} 年度计分规则(海安示例),计算了 {scored} 个季度通报"
+                "(第一季度已定稿,第二季度已发布,第三季度为草稿)。"
             )
         self.stdout.write(f"\n演示账号(密码均为 {PASSWORD};委员也可用手机号登录):")
         self.stdout.write(f"{'账号':<20}{'角色':<16}{'手机号':<14}说明")
@@ -150,6 +158,43 @@ class Command(BaseCommand):
             person.mobile,
             f"{person.name} {seat.group.name if seat and seat.group else ''}",
         )
+
+
+def _scores(city, staff, now) -> int:
+    """The Hai'an rulebook (scoring/rulebooks/haian.yaml) for this year, and the
+    quarters that have ended computed: the first final, the second published
+    (its dispute window open), the third a draft. Once only."""
+    from scoring import facts as ledger
+    from scoring import review
+    from scoring import services as scoring
+    from scoring.models import ScorePeriod
+
+    year = now.year
+    if ScorePeriod.objects.filter(body=city, year=year).exists():
+        return 0
+    text = (Path(scoring.__file__).parent / "rulebooks" / "haian.yaml").read_text(encoding="utf-8")
+    # the example names its own body and year: this demo's instead
+    text = re.sub(r"(?m)^(body|term): .*\n", "", text)
+    text = re.sub(r"(?m)^year: \d+$", f"year: {year}", text)
+    scoring.rulebook_load(body=city, year=year, text=text, by=staff, publish=True)
+    ledger.facts_rebuild(body=city)
+    ended = [q for q in (1, 2, 3) if reference_quarter_end(year, q) < now.date()]
+    for quarter in ended:
+        period = scoring.period_open(body=city, year=year, quarter=quarter)
+        scoring.period_compute(period=period)
+        if quarter <= 2:
+            period = review.period_publish(period=period, by=staff)
+        if quarter == 1:
+            ScorePeriod.objects.filter(pk=period.pk).update(disputes_close_at=now)
+            period.refresh_from_db()
+            review.period_finalise(period=period, by=staff)
+    return len(ended)
+
+
+def reference_quarter_end(year: int, quarter: int) -> datetime.date:
+    from scoring.reference import quarter_to_date
+
+    return quarter_to_date(year, quarter)[1]
 
 
 def _ordinary_member(city) -> Member:
