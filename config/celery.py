@@ -15,5 +15,6 @@ def _periodic_jobs(sender, **kwargs):
     # settings would load models before Django is ready).
     from duties.tasks import BEAT_SCHEDULE as duties_jobs
     from proposals.tasks import BEAT_SCHEDULE as proposals_jobs
+    from scoring.tasks import ANNUAL_BEAT_SCHEDULE as annual_jobs
 
-    sender.conf.beat_schedule = {**duties_jobs, **proposals_jobs}
+    sender.conf.beat_schedule = {**duties_jobs, **proposals_jobs, **annual_jobs}
