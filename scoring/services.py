@@ -362,7 +362,9 @@ def _read_inputs(
         # Results imported for years before the body was scored here
         # (scoring.history_import) come first: a year computed and made final
         # here since then overrides them below.
-        imported = PastResult.objects.filter(body_id=body_id, year__gte=year - back, year__lt=year)
+        imported = PastResult.objects.filter(
+            body_id=body_id, year__gte=year - back, year__lt=year
+        ).order_by()
         if member_ids is not None:
             imported = imported.filter(person_id__in=person_of.values())
         for person_id, past_year, total, grade in imported.values_list(
