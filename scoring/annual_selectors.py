@@ -17,7 +17,7 @@ from scoring.models import (
     ScorePeriod,
 )
 from scoring.rulebook import PastYear
-from sectors.models import Body, SectorGroup
+from sectors.models import Body, Sector, SectorGroup
 
 # Bodies ---------------------------------------------------------------------------
 
@@ -194,6 +194,10 @@ def rulebooks_for_whatif(viewer: Viewer):
 
 def sector_groups_of_term(*, term_id):
     return SectorGroup.objects.filter(term_id=term_id).order_by("order", "id")
+
+
+def sectors_of_term(*, term_id):
+    return Sector.objects.filter(term_id=term_id).order_by("order", "id")
 
 
 def duty_reports_of(*, member_ids, year: int) -> dict[int, AnnualDutyReport]:

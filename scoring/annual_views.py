@@ -33,7 +33,7 @@ from scoring.annual_forms import (
     WhatIfForm,
 )
 from scoring.models import ChecklistReminder, ScorePeriod
-from sectors.models import Body, Sector, SectorGroup, Term
+from sectors.models import Body, Term
 
 TOKEN_SALT = "scoring.history_import"
 TOKEN_MAX_AGE = 60 * 60
@@ -89,16 +89,14 @@ def _switcher(viewer, body, year: int, years=()):
 
 
 def _default(request, viewer, target: str):
-    body = None
+    """To the page of the body asked for (or the first one the user manages,
+    else reads) and its latest year with results (or this year)."""
     wanted = _int(request.GET.get("body"))
-    bodies = list(selectors.bodies_readable(viewer).only("pk", "name")[:50])
     if wanted is not None:
-        body = next((b for b in bodies if b.pk == wanted), None)
-        if body is None:
-            raise Http404
-    elif bodies:
-        managed = [b for b in bodies if viewer.can_manage_body(b.pk)]
-        body = (managed or bodies)[0]
+        body = _body_for_user(request.user, wanted)
+    else:
+        bodies = selectors.bodies_readable(viewer).only("pk")
+        body = bodies.filter(pk__in=viewer.staff_body_ids).first() or bodies.first()
     if body is None:
         return render(request, "scoring/annual/no_body.html")
     this_year = timezone.localdate().year
@@ -402,8 +400,8 @@ def checklists_page(request, body_pk, year):
             table = checklists.compliance(
                 scores, chosen, item=item, sector_id=sector_id, group_id=group_id
             )
-            sectors = list(Sector.objects.filter(term_id=period.rulebook.term_id))
-            groups = list(SectorGroup.objects.filter(term_id=period.rulebook.term_id))
+            sectors = list(selectors.sectors_of_term(term_id=period.rulebook.term_id))
+            groups = list(selectors.sector_groups_of_term(term_id=period.rulebook.term_id))
     return render(
         request,
         "scoring/annual/checklists.html",

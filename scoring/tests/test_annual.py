@@ -5,6 +5,7 @@ scores by average or sum with the advanced-group candidates; and members'
 annual duty reports (述职): written, replaced, refused once the year is
 final, read by staff, with the pages' cost in queries."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -247,9 +248,11 @@ def test_the_groups_page(client, world, year):
     response = client.get(reverse("scoring:annual_groups", args=[world.body.pk, THIS_YEAR]))
 
     page = response.content.decode()
-    assert f'data-group="{world.group.pk}"' in page
-    assert page.count('data-testid="group-candidate"') == 1
-    assert "20.00" in page
+    rows = dict(re.findall(r'<tr data-group="(\d+)">(.*?)</tr>', page, re.S))
+    assert "20.00" in rows[str(world.group.pk)]
+    assert 'data-testid="group-candidate"' in rows[str(world.group.pk)]
+    assert "0.00" in rows[str(world.other_group.pk)]  # a score of zero is a score
+    assert 'data-testid="group-candidate"' not in rows[str(world.other_group.pk)]
 
 
 # Duty reports (述职) -------------------------------------------------------------------

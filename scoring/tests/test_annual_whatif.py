@@ -6,6 +6,7 @@ is written; the page sorts and costs the same for more members."""
 
 import dataclasses
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -218,6 +219,8 @@ def test_the_page(client, world, last_year, draft, django_assert_max_num_queries
     assert 'data-testid="whatif-rows"' in page and 'data-grade="优秀"' in page
     assert response.context["result"].rows[0].member == world.colleague
     assert "-4.00" in page
+    other = re.search(rf'<tr data-person="{world.other_member.person_id}">(.*?)</tr>', page, re.S)
+    assert other.group(1).count("0.00") == 3  # before, after and the change: zero, not missing
     # session, user, roles, seats; the rulebook (may the user name it, the
     # form's choice); the term; last year's period and its scores; the
     # evaluation (members, marks, history imported and computed, staff
