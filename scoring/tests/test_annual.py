@@ -195,15 +195,16 @@ def test_the_annual_page_does_not_grow_with_members(
     # years (imported, computed); the duty reports; the years (computed,
     # imported); bodies for the switch; base page: notices, person; the
     # session saved in its savepoint
-    with django_assert_max_num_queries(18):
+    with django_assert_max_num_queries(18) as few:
         assert client.get(url).status_code == 200
     for i in range(25):
         member = app.member()
         app.attend(member, "research", at(2 + i % 9, 1 + i))
         annual.duty_report_save(member=member, year=THIS_YEAR, text="述职", by=world.staff)
     compute(world.body, THIS_YEAR)
-    with django_assert_max_num_queries(18):
+    with django_assert_max_num_queries(18) as many:
         response = client.get(url)
+    assert len(many) == len(few)
     assert len(response.context["assessment"].scores) == 29
 
 

@@ -361,12 +361,15 @@ def test_the_check_costs_the_same_for_three_rows_or_thirty(
     few = [f.MemberFactory(term=world.term, sector=world.sector) for _ in range(3)]
     many = few + [f.MemberFactory(term=world.term, sector=world.sector) for _ in range(27)]
     url = reverse("scoring:history_import")
+    counts = []
     for members in (few, many):
         rows = [(LAST_YEAR, m.number, m.person.name, 70, "") for m in members]
         # session, user, roles, seats, bodies; the terms four times (the form's
         # current one, its choice, the access check, the rendered options);
         # members; final years; rulebooks; results; base page: notices, person;
         # the savepoint pair and the session
-        with django_assert_max_num_queries(18):
+        with django_assert_max_num_queries(18) as queries:
             response = staff.post(url, {"term": world.term.pk, "file": xlsx(rows)})
         assert response.context["preview"].new == len(members)
+        counts.append(len(queries))
+    assert counts[0] == counts[1]

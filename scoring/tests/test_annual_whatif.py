@@ -223,17 +223,19 @@ def test_the_page(client, world, last_year, draft, django_assert_max_num_queries
     assert other.group(1).count("0.00") == 3  # before, after and the change: zero, not missing
     # session, user, roles, seats; the rulebook (may the user name it, the
     # form's choice); the term; last year's period and its scores; the
-    # evaluation (members, marks, history imported and computed, staff
-    # adjustments, facts by item, checklist records); the members shown;
-    # base page; the form's options (two); the session saved
-    with django_assert_max_num_queries(24):
+    # evaluation (members, their long leave once merged with main, marks,
+    # history imported and computed, staff adjustments, facts by item,
+    # checklist records); the members shown; base page; the form's options
+    # (two); the session saved
+    with django_assert_max_num_queries(25) as few:
         client.get(url, query)
     for _ in range(15):
         member = last_year.member()
         last_year.attend(member, "research", at(8, 8, LAST_YEAR))
     ledger.facts_rebuild(body=world.body)
-    with django_assert_max_num_queries(24):
+    with django_assert_max_num_queries(25) as many:
         response = client.get(url, query)
+    assert len(many) == len(few)
     assert len(response.context["result"].rows) == 19
 
 
