@@ -33,9 +33,6 @@ from sectors.models import Body
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_GROUP_CANDIDATES = "先进界别小组候选"
-
-
 # The assessment as read -------------------------------------------------------------
 
 
@@ -59,8 +56,9 @@ class RuleList:
 class Assessment:
     period: ScorePeriod
     parsed: ParsedRulebook | None
-    scores: list[Score]  # every score, assessed ones first, best first
-    ranks: dict[int, int]  # score id -> rank (ties share a rank)
+    # every score, assessed ones first, best first; each with .rank (ties
+    # share one; None when not assessed) and .veto_names
+    scores: list[Score]
     grade_counts: list[tuple[str, int]]
     exempt: int
     follow_ups: list[RuleList]
@@ -138,11 +136,13 @@ def assessment_read(*, period: ScorePeriod) -> Assessment:
         parsed = period.rulebook.parsed()
     assessed = [s for s in scores if s.assessed]
 
-    ranks, rank, previous = {}, 0, None
+    rank, previous = 0, None
+    for score in scores:
+        score.rank = None
     for position, score in enumerate(assessed, start=1):
         if score.total != previous:
             rank, previous = position, score.total
-        ranks[score.pk] = score.rank = rank
+        score.rank = rank
     vetoes = {v.code: v.name for v in parsed.vetoes} if parsed else {}
     for score in scores:
         score.veto_names = [vetoes.get(code, code) for code in score.vetoes]
@@ -165,16 +165,16 @@ def assessment_read(*, period: ScorePeriod) -> Assessment:
             if back
             else {}
         )
+        # A code may have several rules (any one raises it): one list, its
+        # conditions joined by "or".
         by_code: dict[str, RuleList] = {}
         for rule in parsed.follow_ups:
-            entry = by_code.get(rule.code)
-            if entry is None:
-                entry = by_code[rule.code] = RuleList(rule.code, rule.name, "")
-                follow_ups.append(entry)
-            entry.conditions = (
-                _(";或").join(filter(None, [entry.conditions, follow_up_conditions(rule)]))
-                if entry.conditions
-                else follow_up_conditions(rule)
+            if rule.code not in by_code:
+                by_code[rule.code] = RuleList(rule.code, rule.name, "")
+                follow_ups.append(by_code[rule.code])
+        for entry in follow_ups:
+            entry.conditions = _(";或").join(
+                follow_up_conditions(rule) for rule in parsed.follow_ups if rule.code == entry.code
             )
         for score in assessed:
             for code in score.follow_ups:
@@ -210,7 +210,6 @@ def assessment_read(*, period: ScorePeriod) -> Assessment:
         period=period,
         parsed=parsed,
         scores=scores,
-        ranks=ranks,
         grade_counts=grade_counts,
         exempt=len(scores) - len(assessed),
         follow_ups=follow_ups,
@@ -261,11 +260,7 @@ def sector_groups_read(*, period: ScorePeriod) -> tuple[list[GroupScore], str, s
     groups = list(selectors.sector_groups_of_term(term_id=rulebook.term_id))
     results: dict[int, list[reference.Result]] = defaultdict(list)
     members: Counter = Counter()
-    for member_id, group_id, assessed, total in Score.objects.filter(period=period).values_list(
-        "member_id", "member__group_id", "assessed", "total"
-    ):
-        if group_id is None:
-            continue
+    for member_id, group_id, assessed, total in selectors.group_results(period=period):
         members[group_id] += 1
         results[group_id].append(reference.Result(member_id, assessed=assessed, total=total))
     rows = [
@@ -298,7 +293,7 @@ def sector_groups_read(*, period: ScorePeriod) -> tuple[list[GroupScore], str, s
             parts.append(_("排名前 %(n)s 位(并列的一并列入)") % {"n": c.top})
         if c.at_least is not None:
             parts.append(_("得分不低于 %(n)s 分") % {"n": _n(c.at_least)})
-        rule = f"{c.name or _(DEFAULT_GROUP_CANDIDATES)}:" + _(",").join(parts)
+        rule = f"{c.name or _('先进界别小组候选')}:" + _(",").join(parts)
     return rows, how, rule
 
 

@@ -104,6 +104,15 @@ def period_scores(*, period: ScorePeriod, assessed_only: bool = False):
     return scores
 
 
+def group_results(*, period: ScorePeriod):
+    """(member id, group id, assessed, total) of the period's members who sit in a group."""
+    return (
+        Score.objects.filter(period=period, member__group__isnull=False)
+        .order_by()
+        .values_list("member_id", "member__group_id", "assessed", "total")
+    )
+
+
 def member_annual_scores(*, member_ids, year: int) -> dict[int, Score]:
     """Each member's score in the current version of their body's annual
     assessment of the year (one query for the periods, one for the scores)."""

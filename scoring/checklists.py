@@ -13,9 +13,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import prefetch_related_objects
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from duties.disputes import disputable_for
 from scoring import receipts
 from scoring.models import Score
 
@@ -28,49 +28,19 @@ class RecordLink:
     url: str = ""
 
 
-def _participation(p) -> RecordLink:
-    when = timezone.localtime(p.activity.starts_at).strftime("%Y年%m月%d日")
-    return RecordLink(
-        f"{when} {p.activity.kind.name}:{p.activity.theme}",
-        reverse("duties:activity", args=[p.activity_id]),
-    )
-
-
-def _duty(d) -> RecordLink:
-    return RecordLink(
-        _("%(on)s %(kind)s(自报,已核实):%(text)s")
-        % {
-            "on": d.done_on.strftime("%Y年%m月%d日"),
-            "kind": d.kind.name,
-            "text": d.description[:60],
-        },
-        reverse("duties:duty_detail", args=[d.pk]),
-    )
-
-
-def _proposal(p) -> RecordLink:
-    return RecordLink(
-        _("提案:%(title)s") % {"title": p.title}, reverse("proposals:detail", args=[p.pk])
-    )
-
-
-def _report(r) -> RecordLink:
-    return RecordLink(
-        _("社情民意信息:%(title)s") % {"title": r.title}, reverse("reports:detail", args=[r.pk])
-    )
-
-
-def _honour(h) -> RecordLink:
-    return RecordLink(_("表彰:%(title)s") % {"title": h.title})
-
-
-# (app label, model) -> (what the summary reads beyond the row, summarise)
-SUMMARIES = {
-    ("duties", "participation"): (("activity__kind",), _participation),
-    ("duties", "selfreportedduty"): (("kind",), _duty),
-    ("proposals", "proposal"): ((), _proposal),
-    ("reports", "socialinforeport"): ((), _report),
-    ("members", "honour"): ((), _honour),
+# Where a member opens each kind of record.
+URLS = {
+    ("duties", "participation"): lambda p: reverse("duties:activity", args=[p.activity_id]),
+    ("duties", "selfreportedduty"): lambda d: reverse("duties:duty_detail", args=[d.pk]),
+    ("proposals", "proposal"): lambda p: reverse("proposals:detail", args=[p.pk]),
+    ("reports", "socialinforeport"): lambda r: reverse("reports:detail", args=[r.pk]),
+}
+# One line per record for the kinds the dispute registry (duties.disputes),
+# which summarises attendance and self-reported duties, does not know.
+TEXTS = {
+    ("proposals", "proposal"): lambda p: _("提案:%(title)s") % {"title": p.title},
+    ("reports", "socialinforeport"): lambda r: _("社情民意信息:%(title)s") % {"title": r.title},
+    ("members", "honour"): lambda h: _("表彰:%(title)s") % {"title": h.title},
 }
 
 
@@ -81,18 +51,19 @@ def record_links(sources) -> dict[tuple, RecordLink]:
     by_kind: dict[tuple, list] = {}
     for (app_label, model, _pk), record in found.items():
         by_kind.setdefault((app_label, model), []).append(record)
+    registered = {kind: disputable_for(f"{kind[0]}.{kind[1]}") for kind in by_kind}
     for kind, records in by_kind.items():
-        related, _summarise = SUMMARIES.get(kind, ((), None))
-        if related:
-            prefetch_related_objects(records, *related)
+        if registered[kind] is not None and registered[kind].select_related:
+            prefetch_related_objects(records, *registered[kind].select_related)
     links = {}
-    for source in sources:
-        record = found.get(tuple(source))
+    for source in map(tuple, sources):
+        record, kind = found.get(source), source[:2]
         if record is None:
-            links[tuple(source)] = RecordLink(_("(该记录已删除)"))
+            links[source] = RecordLink(_("(该记录已删除)"))
             continue
-        _related, summarise = SUMMARIES.get(tuple(source[:2]), ((), None))
-        links[tuple(source)] = summarise(record) if summarise else RecordLink(str(record))
+        entry = registered[kind]
+        text = entry.summarise(record) if entry else TEXTS.get(kind, str)(record)
+        links[source] = RecordLink(text, URLS[kind](record) if kind in URLS else "")
     return links
 
 

@@ -100,7 +100,7 @@ def year(app, world):
 def test_the_assessment_ranks_counts_and_lists_with_reasons(world, year):
     read = annual.assessment_read(period=year)
 
-    assert [(s.member, s.total, s.grade, read.ranks[s.pk]) for s in read.assessed] == [
+    assert [(s.member, s.total, s.grade, s.rank) for s in read.assessed] == [
         (world.member, Decimal("30.00"), "优秀", 1),
         (world.colleague, Decimal("20.00"), "合格", 2),
         (world.convenor, Decimal("10.00"), "合格", 3),

@@ -148,7 +148,7 @@ def test_the_member_sees_each_item_met_with_its_records(client, world, records):
     research = by_code["research"].records[0]
     assert research.text.startswith(f"{THIS_YEAR}年03月02日 专题调研:")
     assert research.url.startswith("/duties/")
-    assert "(自报,已核实)" in by_code["good_deed"].records[0].text
+    assert "为群众办实事(自报,已核实)" in by_code["good_deed"].records[0].text
     assert not any(item.changed for item in six.items)
     page = response.content.decode()
     assert "必做项已全部完成" in page and "关于加强老旧小区改造的建议" in page
