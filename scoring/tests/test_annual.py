@@ -361,6 +361,15 @@ def test_a_report_for_a_future_year_is_refused(world):
     assert refused.value.messages == ["不能提交以后年度的述职报告"]
 
 
+def test_a_report_for_a_year_before_the_member_sat_is_refused(world):
+    year = world.member.joined_on.year - 1
+
+    with pytest.raises(ValidationError) as refused:
+        annual.duty_report_save(member=world.member, year=year, text="x", by=world.staff)
+
+    assert refused.value.messages == [f"{year} 年您尚未任职"]
+
+
 def test_removing_the_file_keeps_the_text(world, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     user = world.member.person.user

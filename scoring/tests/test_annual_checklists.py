@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from members.models import Notice
 from scoring import annual, checklists
+from scoring import annual_selectors as selectors
 from scoring import facts as ledger
 from scoring.models import ChecklistReminder, Score, ScorePeriod
 from scoring.tasks import (
@@ -227,11 +228,7 @@ def test_the_member_page_does_not_grow_with_records(
 def test_the_compliance_table_counts_required_items_and_shows_aims_apart(world, records):
     annual.annual_drafts_refresh()
     period = _period(world)
-    scores = list(
-        Score.objects.filter(period=period).select_related(
-            "member__sector", "member__group", "member__person"
-        )
-    )
+    scores = list(selectors.period_scores(period=period, assessed_only=True))
     (six,) = period.rulebook.parsed().checklists
 
     table = checklists.compliance(scores, six)
@@ -274,11 +271,7 @@ def test_the_compliance_table_counts_required_items_and_shows_aims_apart(world, 
 def test_who_misses_what_filters_by_item_sector_and_group(world, records):
     annual.annual_drafts_refresh()
     period = _period(world)
-    scores = list(
-        Score.objects.filter(period=period).select_related(
-            "member__sector", "member__group", "member__person"
-        )
-    )
+    scores = list(selectors.period_scores(period=period, assessed_only=True))
     (six,) = period.rulebook.parsed().checklists
 
     def who(**filters):
