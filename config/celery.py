@@ -15,6 +15,7 @@ def _periodic_jobs(sender, **kwargs):
     # settings would load models before Django is ready).
     from duties.tasks import BEAT_SCHEDULE as duties_jobs
     from proposals.tasks import BEAT_SCHEDULE as proposals_jobs
+    from scoring.tasks import ANNUAL_BEAT_SCHEDULE as annual_jobs
     from scoring.tasks import BEAT_SCHEDULE as scoring_jobs
 
-    sender.conf.beat_schedule = {**duties_jobs, **proposals_jobs, **scoring_jobs}
+    sender.conf.beat_schedule = {**duties_jobs, **proposals_jobs, **scoring_jobs, **annual_jobs}

@@ -617,3 +617,139 @@ class ScoreJob(models.Model):
         if self.status == self.Status.DONE:
             return 100
         return self.done * 100 // self.total if self.total else 0
+
+
+# The year: imported history, duty reports, checklist reminders --------------------
+
+
+class PastResult(models.Model):
+    """A final annual result of a year before this system scored the body,
+    imported from Excel (scoring.history_import), so that the consecutive-years
+    follow-ups and the what-if have earlier years from the first year on.
+
+    Kept apart from Score: an imported result has no rulebook, lines or
+    receipt, and must never be published, disputed or reopened as a period
+    could be. It is keyed by person, as the follow-ups read history (a new
+    term is a new seat, the same person); `member` is the seat the row named."""
+
+    body = models.ForeignKey(
+        "sectors.Body",
+        verbose_name=_("政协"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # the unique constraint below leads with body
+    )
+    year = models.PositiveSmallIntegerField(_("年度"))
+    person = models.ForeignKey(
+        "members.Person", verbose_name=_("人员"), on_delete=models.PROTECT, related_name="+"
+    )
+    member = models.ForeignKey(
+        "members.Member", verbose_name=_("委员"), on_delete=models.PROTECT, related_name="+"
+    )
+    total = models.DecimalField(_("总分"), max_digits=12, decimal_places=2)
+    grade = models.CharField(_("等次"), max_length=50, blank=True, default="")
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("导入人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    imported_at = models.DateTimeField(_("导入时间"), default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("往年考核结果")
+        verbose_name_plural = _("往年考核结果")
+        ordering = ["body", "-year", "-total"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["body", "year", "person"], name="one_past_result_per_person_year"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.person_id} {self.year} {self.total}"
+
+
+def _duty_report_path(report, filename):
+    # A random name on disk: the member's file name never reaches a path.
+    import uuid
+
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"duty_reports/{report.year}/{uuid.uuid4().hex}.{extension}"
+
+
+class AnnualDutyReport(models.Model):
+    """A member's annual duty report (述职报告) for a year: text, a file, or
+    both. The member writes it until the year's annual assessment is final;
+    the body's staff and leadership read it beside the assessment."""
+
+    member = models.ForeignKey(
+        "members.Member",
+        verbose_name=_("委员"),
+        on_delete=models.PROTECT,
+        related_name="duty_reports",
+        db_index=False,  # the unique constraint below leads with member
+    )
+    year = models.PositiveSmallIntegerField(_("年度"))
+    text = models.TextField(_("述职报告"), blank=True, default="")
+    file = models.FileField(_("附件"), upload_to=_duty_report_path, blank=True, max_length=200)
+    file_name = models.CharField(_("文件名"), max_length=200, blank=True, default="")
+    content_type = models.CharField(max_length=100, blank=True, default="")
+    size = models.PositiveIntegerField(default=0)
+    submitted_at = models.DateTimeField(_("提交时间"), default=timezone.now)
+    updated_at = models.DateTimeField(_("修改时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("述职报告")
+        verbose_name_plural = _("述职报告")
+        constraints = [
+            models.UniqueConstraint(fields=["member", "year"], name="one_duty_report_per_year"),
+            models.CheckConstraint(
+                condition=~Q(text="") | ~Q(file=""), name="duty_report_has_text_or_file"
+            ),
+        ]
+        indexes = [models.Index(fields=["year", "member"], name="duty_report_year_member")]
+
+    def __str__(self):
+        return f"{self.member_id} {self.year}"
+
+
+class ChecklistReminder(models.Model):
+    """A date staff set on which members still missing required items of a
+    checklist (六个一) get a notice; sent once (`sent_at`)."""
+
+    body = models.ForeignKey(
+        "sectors.Body",
+        verbose_name=_("政协"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,  # the unique constraint below leads with body
+    )
+    year = models.PositiveSmallIntegerField(_("年度"))
+    checklist_code = models.CharField(_("清单代码"), max_length=50)
+    on = models.DateField(_("提醒日期"))
+    message = models.CharField(_("提醒内容"), max_length=500, blank=True, default="")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("设置人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("设置时间"), default=timezone.now)
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+    sent_count = models.PositiveIntegerField(_("提醒人数"), default=0)
+
+    class Meta:
+        verbose_name = _("清单提醒")
+        verbose_name_plural = _("清单提醒")
+        ordering = ["body", "year", "on", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["body", "year", "checklist_code", "on"], name="one_checklist_reminder_a_day"
+            ),
+        ]
+        indexes = [models.Index(fields=["sent_at", "on"], name="checklist_reminder_due")]
+
+    def __str__(self):
+        return f"{self.body_id} {self.year} {self.checklist_code} {self.on}"

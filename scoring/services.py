@@ -28,7 +28,7 @@ from duties.models import ActivityKind
 from members.models import BodyRole, LongLeave, Member
 from scoring import engine, reference
 from scoring.facts import scores_follow
-from scoring.models import Mark, Rulebook, Score, ScoreLine, ScorePeriod
+from scoring.models import Mark, PastResult, Rulebook, Score, ScoreLine, ScorePeriod
 from scoring.rulebook import MARK, PastYear, RulebookError, RulebookInvalid, rulebook_parse
 from scoring.rulebook import Member as MemberInput
 from scoring.rulebook.load import LoadError, load
@@ -375,6 +375,18 @@ def _read_inputs(
     back = max((rule.years for rule in parsed.follow_ups), default=1) - 1
     if back:
         by_person: dict[int, dict[int, PastYear]] = defaultdict(dict)
+        # Results imported for years before the body was scored here
+        # (scoring.history_import) come first: a year computed and made final
+        # here since then overrides them below.
+        imported = PastResult.objects.filter(
+            body_id=body_id, year__gte=year - back, year__lt=year
+        ).order_by()
+        if member_ids is not None:
+            imported = imported.filter(person_id__in=person_of.values())
+        for person_id, past_year, total, grade in imported.values_list(
+            "person_id", "year", "total", "grade"
+        ):
+            by_person[person_id][past_year] = PastYear(total, grade or None)
         past = Score.objects.filter(
             period__body_id=body_id,
             period__quarter=ScorePeriod.ANNUAL,

@@ -87,3 +87,39 @@ BEAT_SCHEDULE = {
         "schedule": crontab(hour=2, minute=0),
     },
 }
+
+
+# The year (scoring/annual.py): the nightly refresh of this year's annual
+# draft, so every checklist (六个一) is current, and the checklist reminders
+# staff scheduled. Both are idempotent: the refresh recomputes the same rows,
+# and a reminder is marked sent in the transaction that sends it.
+
+
+@shared_task(acks_late=True)
+def annual_drafts_refresh_task() -> list[dict]:
+    import dataclasses
+
+    from scoring.annual import annual_drafts_refresh
+
+    return [dataclasses.asdict(done) for done in annual_drafts_refresh()]
+
+
+@shared_task(acks_late=True)
+def checklist_reminders_send_task() -> int:
+    from scoring.annual import checklist_reminders_send
+
+    return checklist_reminders_send()
+
+
+# Merged into the beat schedule by config/celery.py (times in CELERY_TIMEZONE):
+# the refresh in the small hours, the reminders in the morning after it.
+ANNUAL_BEAT_SCHEDULE = {
+    "scoring-annual-drafts-refresh": {
+        "task": "scoring.tasks.annual_drafts_refresh_task",
+        "schedule": crontab(hour=1, minute=30),
+    },
+    "scoring-checklist-reminders": {
+        "task": "scoring.tasks.checklist_reminders_send_task",
+        "schedule": crontab(hour=9, minute=30),
+    },
+}

@@ -24,3 +24,39 @@ urlpatterns = [
     path("lines/<int:pk>/dispute/", review_views.line_dispute, name="line_dispute"),
     path("mine/", review_views.my_scores, name="mine"),
 ]
+
+# The year: annual assessment, history import, duty reports, checklists, what-if.
+from scoring import annual_views  # noqa: E402
+
+urlpatterns += [
+    path("annual/", annual_views.annual_index, name="annual_index"),
+    path("annual/<int:body_pk>/<int:year>/", annual_views.annual_page, name="annual"),
+    path(
+        "annual/<int:body_pk>/<int:year>/groups/",
+        annual_views.annual_groups,
+        name="annual_groups",
+    ),
+    path("annual/history/import/", annual_views.history_import_page, name="history_import"),
+    path(
+        "annual/history/import/confirm/",
+        annual_views.history_import_confirm,
+        name="history_import_confirm",
+    ),
+    path("annual/reports/<int:pk>/", annual_views.duty_report_detail, name="duty_report"),
+    path("annual/reports/<int:pk>/file/", annual_views.duty_report_file, name="duty_report_file"),
+    path("report/", annual_views.my_duty_report, name="my_duty_report"),
+    path("checklist/", annual_views.my_checklist, name="my_checklist"),
+    path("checklists/", annual_views.checklists_index, name="checklists_index"),
+    path("checklists/<int:body_pk>/<int:year>/", annual_views.checklists_page, name="checklists"),
+    path(
+        "checklists/<int:body_pk>/<int:year>/reminders/",
+        annual_views.checklist_reminders,
+        name="checklist_reminders",
+    ),
+    path(
+        "checklists/reminders/<int:pk>/delete/",
+        annual_views.checklist_reminder_delete,
+        name="checklist_reminder_delete",
+    ),
+    path("whatif/", annual_views.whatif_page, name="whatif"),
+]

@@ -197,4 +197,14 @@ def rulebook_tree(r: Rulebook) -> dict:
             )
     if r.group_score is not None:
         out["sector_groups"] = {"score": r.group_score}
+        c = r.group_candidates
+        if c is not None:
+            cand: dict = {}
+            if c.name:
+                cand["name"] = c.name
+            if c.top is not None:
+                cand["top"] = c.top
+            if c.at_least is not None:
+                cand["at_least"] = _num(c.at_least)
+            out["sector_groups"]["candidates"] = _note(cand, c.note)
     return out

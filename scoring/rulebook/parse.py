@@ -31,6 +31,7 @@ from .types import (
     Condition,
     FactFilter,
     FollowUp,
+    GroupCandidates,
     Item,
     Points,
     Rulebook,
@@ -322,15 +323,25 @@ class _Checker:
             get("candidates", []), ("candidates",), grade_names, checklist_codes
         )
         group_score = None
+        group_candidates = None
         groups = None
         if "sector_groups" in top:
-            groups = self.mapping(top["sector_groups"], ("sector_groups",), required=("score",))
+            groups = self.mapping(
+                top["sector_groups"],
+                ("sector_groups",),
+                required=("score",),
+                optional=("candidates",),
+            )
         if groups is not None and "score" in groups:
             group_score = self.choice(
                 groups["score"],
                 ("sector_groups", "score"),
                 GROUP_SCORES,
                 what=_("界别小组计分方式"),
+            )
+        if groups is not None and "candidates" in groups:
+            group_candidates = self.group_candidates(
+                groups["candidates"], ("sector_groups", "candidates")
             )
         if self.errors:
             return None
@@ -351,6 +362,7 @@ class _Checker:
             candidates=candidates,
             checklists=checklists,
             group_score=group_score,
+            group_candidates=group_candidates,
         )
 
     def cap_floor(self, node, path):
@@ -940,6 +952,19 @@ class _Checker:
             )
         self.unique(codes, _("候选规则"))
         return tuple(out)
+
+    def group_candidates(self, node, path):
+        node = self.mapping(node, path, optional=("name", "top", "at_least", "note"))
+        if node is None:
+            return None
+        if "top" not in node and "at_least" not in node:
+            self.error(path, _("先进界别小组候选须有条件:top 和/或 at_least"))
+            return None
+        top = self.integer(node.get("top", _MISSING), (*path, "top"), maximum=10000, default=None)
+        at_least = self.number(node.get("at_least", _MISSING), (*path, "at_least"), default=None)
+        name = self.text(node.get("name", _MISSING), (*path, "name"), default="")
+        note = self.text(node.get("note", _MISSING), (*path, "note"), default="")
+        return GroupCandidates(top=top, at_least=at_least, name=name or "", note=note or "")
 
     # --- checklists ------------------------------------------------------------------
 

@@ -275,6 +275,18 @@ class Checklist:
 
 
 @dataclass(frozen=True)
+class GroupCandidates:
+    """Advanced sector groups (先进界别小组候选): the groups among the `top` N
+    by score (ties at the Nth place all included) and/or scoring at least
+    `at_least`; both when both are given."""
+
+    top: int | None = None
+    at_least: Decimal | None = None
+    name: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class Assessed:
     """Who is assessed at all, and how time away is treated."""
 
@@ -304,6 +316,7 @@ class Rulebook:
     candidates: tuple[Candidate, ...] = ()
     checklists: tuple[Checklist, ...] = ()
     group_score: str | None = None  # "average" (also when None) or "sum"
+    group_candidates: GroupCandidates | None = None
 
     def category(self, code: str) -> Category:
         return next(c for c in self.categories if c.code == code)
