@@ -107,7 +107,7 @@ class Command(BaseCommand):
         if scored:
             self.stdout.write(
                 f"已载入 {now.year} 年度计分规则(海安示例),计算了 {scored} 个季度通报"
-                "(第一季度已定稿,第二季度已发布,第三季度为草稿)。"
+                "(第一季度已定稿,第二季度已发布,第三季度为草稿)和年度考核草稿。"
             )
         self.stdout.write(f"\n演示账号(密码均为 {PASSWORD};委员也可用手机号登录):")
         self.stdout.write(f"{'账号':<20}{'角色':<16}{'手机号':<14}说明")
@@ -161,9 +161,10 @@ class Command(BaseCommand):
 
 
 def _scores(city, staff, now) -> int:
-    """The Hai'an rulebook (scoring/rulebooks/haian.yaml) for this year, and the
-    quarters that have ended computed: the first final, the second published
-    (its dispute window open), the third a draft. Once only."""
+    """The Hai'an rulebook (scoring/rulebooks/haian.yaml) for this year, the
+    quarters that have ended computed (the first final, the second published
+    with its dispute window open, the third a draft) and the annual draft.
+    Once only."""
     from scoring import facts as ledger
     from scoring import review
     from scoring import services as scoring
@@ -188,6 +189,9 @@ def _scores(city, staff, now) -> int:
             ScorePeriod.objects.filter(pk=period.pk).update(disputes_close_at=now)
             period.refresh_from_db()
             review.period_finalise(period=period, by=staff)
+    # the year so far, as the nightly refresh keeps it: the annual draft and
+    # with it every member's six-ones checklist
+    scoring.period_compute(period=scoring.period_open(body=city, year=year, quarter=0))
     return len(ended)
 
 
