@@ -35,6 +35,7 @@ import time
 import uuid
 from functools import partial
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -294,6 +295,14 @@ def _compute(job: ScoreJob, run: _Run) -> ScoreJob:
             if time.monotonic() >= busy_until:
                 return _requeue_busy(job, run)
             time.sleep(1)
+        except SoftTimeLimitExceeded:
+            return _finish(
+                job,
+                run,
+                S.FAILED,
+                message=_("计算超过 %(minutes)s 分钟仍未完成,已停止,请联系系统管理员")
+                % {"minutes": max(1, round(settings.SCORE_JOB_TIME_LIMIT_SECONDS / 60))},
+            )
         except Exception as error:
             log.exception("score job %s failed", job.pk)
             return _finish(

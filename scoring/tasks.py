@@ -4,6 +4,7 @@ import datetime
 
 from celery import shared_task
 from celery.schedules import crontab
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -56,7 +57,15 @@ def period_compute_task(period_id: int) -> dict:
 # the message back (late ack, reject on worker lost) or the sweeper sends it again.
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True)
+# A worker alive but stuck is caught by neither the advisory lock nor the
+# heartbeat: the soft limit stops the run (the job fails with a message), the
+# hard one kills the child, whose message then comes back like a killed one's.
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=settings.SCORE_JOB_TIME_LIMIT_SECONDS,
+    time_limit=settings.SCORE_JOB_TIME_LIMIT_SECONDS + 60,
+)
 def score_job_run_task(job_id: int) -> str:
     job = jobs.score_job_run(job_id)
     return job.status if job is not None else "gone"

@@ -220,6 +220,9 @@ SCORE_JOB_HEARTBEAT_SECONDS = env_int("SCORE_JOB_HEARTBEAT_SECONDS", 5)
 SCORE_JOB_STALE_SECONDS = env_int("SCORE_JOB_STALE_SECONDS", 60)
 SCORE_JOB_MAX_ATTEMPTS = env_int("SCORE_JOB_MAX_ATTEMPTS", 3)
 SCORE_JOB_PAUSE_SECONDS = env_int("SCORE_JOB_PAUSE_SECONDS", 0)
+# A computation still running after this long is stopped (a province's year
+# takes seconds; a stuck worker must not hold a job for ever).
+SCORE_JOB_TIME_LIMIT_SECONDS = env_int("SCORE_JOB_TIME_LIMIT_SECONDS", 900)
 # The quarterly review (scoring/review.py): days members have to dispute a
 # line once a period is published (or reopened).
 SCORE_DISPUTE_DAYS = env_int("SCORE_DISPUTE_DAYS", 7)

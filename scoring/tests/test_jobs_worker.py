@@ -363,3 +363,24 @@ def test_a_killed_worker_is_replaced_and_the_sweeper_hands_the_job_on(body_year,
         raise AssertionError(workers.logs()) from None
     assert job.attempts == 2
     assert_scores_are_a_direct_computation(period, job)
+
+
+def test_a_run_past_its_time_limit_is_stopped_and_writes_nothing(body_year, workers):
+    app, period = body_year
+    # given a worker whose runs may take 2 s, and a run that takes longer
+    workers.env["SCORE_JOB_TIME_LIMIT_SECONDS"] = "2"
+    workers.start()
+
+    # when staff start the computation
+    job_id = workers.start_job(period, app.staff)
+
+    # then the soft limit stops it inside its transaction: failed, with why
+    try:
+        job = wait_for(
+            lambda: (j := ScoreJob.objects.get(pk=job_id)) and not j.is_active and j, seconds=60
+        )
+    except AssertionError:
+        raise AssertionError(workers.logs()) from None
+    assert (job.status, job.attempts) == (S.FAILED, 1), workers.logs()
+    assert job.message == "计算超过 1 分钟仍未完成,已停止,请联系系统管理员"
+    assert not Score.objects.filter(period=period).exists()
