@@ -89,6 +89,17 @@ def test_leadership_reads_the_list_and_a_version_but_cannot_change_it(client, wo
     assert client.get(reverse("scoring:rulebook_edit", args=[rulebook.pk])).status_code == 403
 
 
+def test_leadership_find_the_scoring_pages_in_their_menu(client, world):
+    client.force_login(world.leader)
+    menu = client.get(reverse("home")).content.decode()
+    assert "履职考核" in menu
+    for name in ("scoring:annual_index", "scoring:periods", "scoring:rulebooks"):
+        assert f'href="{reverse(name)}"' in menu
+        assert client.get(reverse(name), follow=True).status_code == 200
+    client.force_login(world.member.person.user)
+    assert "履职考核" not in client.get(reverse("home")).content.decode()
+
+
 def test_the_detail_shows_the_text_a_summary_and_a_download(client, world, body):
     rulebook = _published(world, body)
     client.force_login(world.staff)
