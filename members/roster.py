@@ -825,10 +825,17 @@ def roster_read(file) -> tuple[Dataset, list[int]]:
     return upload_first_sheet(file, _sheet_dataset)
 
 
-def _sheet_dataset(ws) -> tuple[Dataset, list[int]]:
+def sheet_rows(
+    ws, *, is_header, normalise=cell_text, no_header_scan: str, no_header_end: str
+) -> tuple[list[str], list[tuple[int, list]]]:
+    """The header row and the data rows under it (spreadsheet row number,
+    values), with every import's guards on the file: too many rows, a header
+    not found in the first HEADER_SCAN_ROWS rows, formulas (values only), the
+    row limit. Blank rows are skipped. `is_header(texts)` says whether a row
+    of normalised texts is the header row (and may refuse it)."""
     max_rows = settings.IMPORT_MAX_ROWS
     headers = None
-    records, excel_rows, formulas = [], [], []
+    rows, formulas = [], []
     # Read-only sheets fill missing rows in, so the count is the spreadsheet row.
     for row_number, cells in enumerate(ws.iter_rows(min_row=1, max_col=MAX_COLUMNS), start=1):
         if row_number > 20 * max_rows + 100:
@@ -847,35 +854,36 @@ def _sheet_dataset(ws) -> tuple[Dataset, list[int]]:
                 )
         values = [cell.value for cell in cells]
         if headers is None:
-            texts = [cell_text(v) for v in values]
-            if NUMBER in texts and NAME in texts:
+            texts = [normalise(v) for v in values]
+            if is_header(texts):
                 headers = texts
             elif row_number >= HEADER_SCAN_ROWS:
-                raise RosterFileError(
-                    [
-                        RowIssue(
-                            None,
-                            "",
-                            _("未找到表头:前%(n)s行中应有“委员编号”“姓名”等列标题")
-                            % {"n": HEADER_SCAN_ROWS},
-                        )
-                    ]
-                )
+                raise RosterFileError([RowIssue(None, "", no_header_scan)])
             continue
         if all(cell_text(v) == "" for v in values):
             continue
-        if len(records) == max_rows:
+        if len(rows) == max_rows:
             raise RosterFileError(
                 [RowIssue(None, "", _("数据行数超过上限:一次最多导入 %(n)s 行") % {"n": max_rows})]
             )
-        records.append(values)
-        excel_rows.append(row_number)
+        rows.append((row_number, values))
     if headers is None:
-        raise RosterFileError(
-            [RowIssue(None, "", _("未找到表头:表格中应有“委员编号”“姓名”等列标题"))]
-        )
+        raise RosterFileError([RowIssue(None, "", no_header_end)])
     if formulas:
         raise RosterFileError(formulas)
+    return headers, rows
+
+
+def _sheet_dataset(ws) -> tuple[Dataset, list[int]]:
+    headers, rows = sheet_rows(
+        ws,
+        is_header=lambda texts: NUMBER in texts and NAME in texts,
+        no_header_scan=_("未找到表头:前%(n)s行中应有“委员编号”“姓名”等列标题")
+        % {"n": HEADER_SCAN_ROWS},
+        no_header_end=_("未找到表头:表格中应有“委员编号”“姓名”等列标题"),
+    )
+    records = [values for _row, values in rows]
+    excel_rows = [row for row, _values in rows]
     named = [h for h in headers if h]
     duplicated = sorted({h for h in named if named.count(h) > 1})
     if duplicated:

@@ -49,8 +49,6 @@ from scoring.reference import (
     Result,
     _clamp,
     _exemption,
-    _follow_up_holds,
-    _grade,
     _mark_line,
     round_half_up,
 )
@@ -334,7 +332,6 @@ class _MemberEvaluator:
             )
             for c in ordered
         ]
-        self.grade_names = [band.name for band in rulebook.grades]
         self.lines = {}  # (item, what counted) -> Line
         self.applies = {}  # (standing, flags) -> whether each item applies
         self.interned = {}  # Line -> the one instance kept
@@ -480,7 +477,6 @@ class _MemberEvaluator:
             )
             for c, checklist in enumerate(rulebook.checklists)
         )
-        grade = _grade(rulebook, total)
         vetoes = []
         direct = 0
         for veto in rulebook.vetoes:
@@ -495,31 +491,9 @@ class _MemberEvaluator:
             if veto.match is not None:
                 direct += 1
             if held:
-                vetoes.append(veto)
-        grade_before_veto = grade
-        for veto in vetoes:
-            if grade is not None and self.grade_names.index(grade) < self.grade_names.index(
-                veto.cap_grade
-            ):
-                grade = veto.cap_grade
-
-        this_year = PastYear(total, grade)
-        follow_ups = []
-        for rule in rulebook.follow_ups:
-            if rule.code not in follow_ups and _follow_up_holds(
-                rule, rulebook.year, this_year, history
-            ):
-                follow_ups.append(rule.code)
-        candidates = tuple(
-            c.code
-            for c in rulebook.candidates
-            if (not c.grades or grade in c.grades)
-            and (c.total_at_least is None or total >= c.total_at_least)
-            and not (c.no_veto and vetoes)
-            and (
-                c.checklist_complete is None
-                or next(x for x in checklists if x.code == c.checklist_complete).complete
-            )
+                vetoes.append(veto.code)
+        grade, grade_before_veto, follow_ups, candidates = reference.conclude(
+            rulebook, total, vetoes, checklists, history
         )
         return {
             "categories": categories,
@@ -527,8 +501,8 @@ class _MemberEvaluator:
             "total_limited_by": total_limited,
             "grade": grade,
             "grade_before_veto": grade_before_veto,
-            "vetoes": tuple(v.code for v in vetoes),
-            "follow_ups": tuple(follow_ups),
+            "vetoes": tuple(vetoes),
+            "follow_ups": follow_ups,
             "candidates": candidates,
             "checklists": checklists,
         }

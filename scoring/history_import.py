@@ -20,20 +20,18 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl.utils import get_column_letter
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from members.models import Member
 from members.roster import (
     HEADER_SCAN_ROWS,
-    MAX_COLUMNS,
     RosterFileError,
     RowIssue,
     cell_text,
+    sheet_rows,
     upload_first_sheet,
 )
 from scoring import annual_selectors as selectors
@@ -141,37 +139,24 @@ def _normal(value) -> str:
 
 
 def _history_lines(ws) -> list[HistoryLine]:
-    max_rows = settings.IMPORT_MAX_ROWS
-    headers = None
-    lines, formulas = [], []
-    for row_number, cells in enumerate(ws.iter_rows(min_row=1, max_col=MAX_COLUMNS), start=1):
-        if row_number > 20 * max_rows + 100:
-            raise RosterFileError([RowIssue(None, "", _("表格行数过多,无法导入"))])
-        for index, cell in enumerate(cells):
-            if cell.data_type == "f":
-                column = headers[index] if headers and index < len(headers) else ""
-                formulas.append(
-                    RowIssue(
-                        row_number,
-                        column or _("%(letter)s列") % {"letter": get_column_letter(index + 1)},
-                        _("单元格含有公式,请改为直接填写数值后再导入"),
-                    )
-                )
-        values = [cell.value for cell in cells]
-        if headers is None:
-            texts = [_normal(v) for v in values]
-            if NUMBER in texts and TOTAL in texts:
-                headers = texts
-                _check_headers(headers)
-            elif row_number >= HEADER_SCAN_ROWS:
-                break
-            continue
-        if all(cell_text(v) == "" for v in values):
-            continue
-        if len(lines) == max_rows:
-            raise RosterFileError(
-                [RowIssue(None, "", _("数据行数超过上限:一次最多导入 %(n)s 行") % {"n": max_rows})]
-            )
+    def is_header(texts) -> bool:
+        found = NUMBER in texts and TOTAL in texts
+        if found:
+            _check_headers(texts)
+        return found
+
+    no_header = _("未找到表头:前%(n)s行中应有“年度”“委员编号”“姓名”“总分”等列标题") % {
+        "n": HEADER_SCAN_ROWS
+    }
+    headers, rows = sheet_rows(
+        ws,
+        is_header=is_header,
+        normalise=_normal,
+        no_header_scan=no_header,
+        no_header_end=no_header,
+    )
+    lines = []
+    for row_number, values in rows:
         at = {h: values[i] if i < len(values) else None for i, h in enumerate(headers) if h}
         lines.append(
             HistoryLine(
@@ -183,19 +168,6 @@ def _history_lines(ws) -> list[HistoryLine]:
                 grade=_normal(at.get(GRADE)),
             )
         )
-    if headers is None:
-        raise RosterFileError(
-            [
-                RowIssue(
-                    None,
-                    "",
-                    _("未找到表头:前%(n)s行中应有“年度”“委员编号”“姓名”“总分”等列标题")
-                    % {"n": HEADER_SCAN_ROWS},
-                )
-            ]
-        )
-    if formulas:
-        raise RosterFileError(formulas)
     if not lines:
         raise RosterFileError([RowIssue(None, "", _("表格中没有数据行"))])
     return lines

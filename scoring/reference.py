@@ -204,20 +204,43 @@ def evaluate(
     total, total_limited = _clamp(raw_total, rulebook.total_cap, rulebook.total_floor)
 
     checklists = tuple(_checklist(c, mine) for c in rulebook.checklists)
-    grade = _grade(rulebook, total)
     vetoes = tuple(v.code for v in rulebook.vetoes if _veto_holds(v, mine, lines, checklists))
+    grade, grade_before_veto, follow_ups, candidates = conclude(
+        rulebook, total, vetoes, checklists, history or {}
+    )
+    return Result(
+        member.id,
+        assessed=True,
+        share=round(share, 4),
+        lines=lines,
+        categories=categories,
+        total=total,
+        total_limited_by=total_limited,
+        grade=grade,
+        grade_before_veto=grade_before_veto,
+        vetoes=vetoes,
+        follow_ups=follow_ups,
+        candidates=candidates,
+        checklists=checklists,
+    )
+
+
+def conclude(rulebook: Rulebook, total: Decimal, vetoes, checklists, history) -> tuple:
+    """What follows from a total: the grade, then the grade capped by the vetoes
+    that held (codes), the follow-ups (with earlier years' results) and the
+    candidate lists. (grade, grade before the vetoes, follow-ups, candidates)."""
+    grade = _grade(rulebook, total)
     grade_before_veto = grade
     names = [b.name for b in rulebook.grades]
-    for code in vetoes:
-        veto = next(v for v in rulebook.vetoes if v.code == code)
-        if grade is not None and names.index(grade) < names.index(veto.cap_grade):
+    for veto in rulebook.vetoes:
+        held = veto.code in vetoes and grade is not None
+        if held and names.index(grade) < names.index(veto.cap_grade):
             grade = veto.cap_grade
-
     this_year = PastYear(total, grade)
     follow_ups = []
     for rule in rulebook.follow_ups:
         if rule.code not in follow_ups and _follow_up_holds(
-            rule, rulebook.year, this_year, history or {}
+            rule, rulebook.year, this_year, history
         ):
             follow_ups.append(rule.code)
     candidates = tuple(
@@ -231,21 +254,7 @@ def evaluate(
             or next(x for x in checklists if x.code == c.checklist_complete).complete
         )
     )
-    return Result(
-        member.id,
-        assessed=True,
-        share=round(share, 4),
-        lines=lines,
-        categories=categories,
-        total=total,
-        total_limited_by=total_limited,
-        grade=grade,
-        grade_before_veto=grade_before_veto,
-        vetoes=vetoes,
-        follow_ups=tuple(follow_ups),
-        candidates=candidates,
-        checklists=checklists,
-    )
+    return grade, grade_before_veto, tuple(follow_ups), candidates
 
 
 def sector_group_score(rulebook: Rulebook, results: Iterable[Result]) -> Decimal | None:

@@ -26,9 +26,9 @@ from django.utils.translation import gettext as _
 
 from duties.models import ActivityKind
 from members.models import BodyRole, LongLeave, Member
-from scoring import engine, reference
+from scoring import annual_selectors, engine, reference
 from scoring.facts import scores_follow
-from scoring.models import Mark, PastResult, Rulebook, Score, ScoreLine, ScorePeriod
+from scoring.models import Mark, Rulebook, Score, ScoreLine, ScorePeriod
 from scoring.rulebook import MARK, PastYear, RulebookError, RulebookInvalid, rulebook_parse
 from scoring.rulebook import Member as MemberInput
 from scoring.rulebook.load import LoadError, load
@@ -209,10 +209,7 @@ def mark_set(*, member: Member, year: int, item_code: str, value, by, note: str 
     rulebook (the version in force, or else the latest draft), bounded by
     the item's maximum. Entering the same mark again changes nothing."""
     body_id = Term.objects.filter(pk=member.term_id).values_list("body_id", flat=True).get()
-    rulebook = (
-        rulebook_in_force(body_id=body_id, year=year)
-        or Rulebook.objects.of(body_id, year).order_by("-version").first()
-    )
+    rulebook = annual_selectors.rulebook_of_year(body_id=body_id, year=year)
     if rulebook is None:
         raise ValidationError(_("尚未导入 %(year)s 年度的计分规则") % {"year": year})
     item = next((i for i in rulebook.parsed().items if i.code == item_code), None)
@@ -371,37 +368,14 @@ def _read_inputs(
 
     # 3. earlier years' final annual results, by person (a new term is a new
     # seat, the same person), as far back as the follow-up rules look
-    history: dict[int, dict[int, PastYear]] = defaultdict(dict)
+    history: dict[int, dict[int, PastYear]] = {}
     back = max((rule.years for rule in parsed.follow_ups), default=1) - 1
     if back:
-        by_person: dict[int, dict[int, PastYear]] = defaultdict(dict)
-        # Results imported for years before the body was scored here
-        # (scoring.history_import) come first: a year computed and made final
-        # here since then overrides them below.
-        imported = PastResult.objects.filter(
-            body_id=body_id, year__gte=year - back, year__lt=year
-        ).order_by()
-        if member_ids is not None:
-            imported = imported.filter(person_id__in=person_of.values())
-        for person_id, past_year, total, grade in imported.values_list(
-            "person_id", "year", "total", "grade"
-        ):
-            by_person[person_id][past_year] = PastYear(total, grade or None)
-        past = Score.objects.filter(
-            period__body_id=body_id,
-            period__quarter=ScorePeriod.ANNUAL,
-            period__status=ScorePeriod.Status.FINAL,
-            period__year__gte=year - back,
-            period__year__lt=year,
-            assessed=True,
+        by_person = annual_selectors.past_results(
+            body_id=body_id,
+            years=range(year - back, year),
+            person_ids=None if member_ids is None else list(person_of.values()),
         )
-        if member_ids is not None:
-            past = past.filter(member__person_id__in=person_of.values())
-        for person_id, past_year, total, grade in past.order_by(
-            "period__year",
-            "period__version",  # the latest version wins
-        ).values_list("member__person_id", "period__year", "total", "grade"):
-            by_person[person_id][past_year] = PastYear(total, grade or None)
         for member_id, person_id in person_of.items():
             if person_id in by_person:
                 history[member_id] = by_person[person_id]
@@ -427,35 +401,15 @@ def _adjusted(parsed, result: reference.Result, points: Decimal, history) -> ref
     if not result.assessed or not points:
         return result
     total = reference.round_half_up(result.total + points)
-    grade = reference._grade(parsed, total)
-    before_veto = grade
-    names = [band.name for band in parsed.grades]
-    for veto in parsed.vetoes:
-        held = veto.code in result.vetoes and grade is not None
-        if held and names.index(grade) < names.index(veto.cap_grade):
-            grade = veto.cap_grade
-    this_year = PastYear(total, grade)
-    follow_ups = []
-    for rule in parsed.follow_ups:
-        if rule.code not in follow_ups and reference._follow_up_holds(
-            rule, parsed.year, this_year, history
-        ):
-            follow_ups.append(rule.code)
-    checklists = {c.code: c for c in result.checklists}
-    candidates = tuple(
-        c.code
-        for c in parsed.candidates
-        if (not c.grades or grade in c.grades)
-        and (c.total_at_least is None or total >= c.total_at_least)
-        and not (c.no_veto and result.vetoes)
-        and (c.checklist_complete is None or checklists[c.checklist_complete].complete)
+    grade, before_veto, follow_ups, candidates = reference.conclude(
+        parsed, total, result.vetoes, result.checklists, history
     )
     return dataclasses.replace(
         result,
         total=total,
         grade=grade,
         grade_before_veto=before_veto,
-        follow_ups=tuple(follow_ups),
+        follow_ups=follow_ups,
         candidates=candidates,
     )
 

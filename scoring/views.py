@@ -17,10 +17,10 @@ from django.views.decorators.http import require_POST, require_safe
 from members.forms import errors_to_form, refusal_messages
 from members.permissions import viewer_for
 from scoring import services
+from scoring.annual_selectors import bodies_managed
 from scoring.forms import RulebookCreateForm, RulebookTextForm
 from scoring.models import Rulebook
 from scoring.rulebook import RulebookInvalid
-from sectors.models import Body
 
 S = Rulebook.Status
 
@@ -40,12 +40,6 @@ def _rulebook_for_user(user, pk, *, write: bool = False) -> Rulebook:
     if write and not viewer.can_manage_body(rulebook.body_id):
         raise PermissionDenied
     return rulebook
-
-
-def _managed_bodies(viewer):
-    if viewer.is_admin:
-        return Body.objects.all()
-    return Body.objects.filter(pk__in=viewer.staff_body_ids)
 
 
 # Pages ---------------------------------------------------------------------------
@@ -121,7 +115,7 @@ def rulebook_create(request):
     viewer = viewer_for(request.user)
     if not viewer.is_staff_anywhere:
         raise PermissionDenied
-    bodies = _managed_bodies(viewer)
+    bodies = bodies_managed(viewer)
     form = RulebookCreateForm(request.POST or None, request.FILES or None, bodies=bodies)
     if request.method == "GET" and len(viewer.staff_body_ids) == 1 and not viewer.is_admin:
         form.fields["body"].initial = next(iter(viewer.staff_body_ids))
