@@ -13,5 +13,6 @@ urlpatterns = [
     path("consultations/", include("consultations.urls")),
     path("reports/", include("reports.urls")),
     path("scoring/", include("scoring.urls")),
+    path("summaries/", include("summaries.urls")),
     path("admin/", admin.site.urls),
 ]

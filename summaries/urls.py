@@ -1,0 +1,5 @@
+"""The leadership summaries, the printable pack, the exports and the imports."""
+
+app_name = "summaries"
+
+urlpatterns = []
