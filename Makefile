@@ -29,13 +29,17 @@ test: setup browser-deps
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # Debian's Chromium and CJK fonts for the browser tests (Playwright's own download
-# does not work on our intranet machines). Needs root and apt; skipped otherwise.
+# does not work on our intranet machines), and pango for the server's PDFs
+# (WeasyPrint, summaries/pdf.py), which embed the same CJK font. Needs root and
+# apt; skipped otherwise (the PDF tests then skip, the PDF view answers 503).
+SYSTEM_DEPS := chromium fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0
 browser-deps:
-	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "noto.*cjk"; then \
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "noto.*cjk" || \
+	    ! ldconfig -p 2>/dev/null | grep -q "libpangoft2-1.0.so.0"; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    (apt-get install -y --no-install-recommends chromium fonts-noto-cjk >/dev/null 2>&1 || \
-	     (apt-get update >/dev/null && apt-get install -y --no-install-recommends chromium fonts-noto-cjk >/dev/null)); \
-	  else echo "Chromium is missing and cannot be installed here: browser tests will be skipped"; fi; \
+	    (apt-get install -y --no-install-recommends $(SYSTEM_DEPS) >/dev/null 2>&1 || \
+	     (apt-get update >/dev/null && apt-get install -y --no-install-recommends $(SYSTEM_DEPS) >/dev/null)); \
+	  else echo "Chromium, CJK fonts or pango are missing and cannot be installed here: browser and PDF tests will be skipped"; fi; \
 	fi
 
 lint: setup
