@@ -16,70 +16,14 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from members.models import Member
-from scoring import facts as ledger
-from scoring import review, services
+from scoring import review
 from scoring.models import Score, ScorePeriod
-from scoring.tests.annual_helpers import finalise, load_haian
-from scoring.tests.test_worked_members_through_the_app import YEAR, App, at
 from summaries.member_record import member_record
-from tests import factories as f
+from summaries.tests.record_makers import YEAR, app, computed, scored_year, year_of
+
+__all__ = ["app", "scored_year"]  # fixtures
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def app(world, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    app = App(world)
-    load_haian(world, YEAR)
-    return app
-
-
-def computed(app, quarter: int) -> ScorePeriod:
-    """The body's period under the Hai'an rulebook, from a fresh ledger."""
-    ledger.facts_rebuild(body=app.body)
-    period = services.period_open(body=app.body, year=YEAR, quarter=quarter)
-    services.period_compute(period=period)
-    period.refresh_from_db()
-    return period
-
-
-def year_of(app, member, *, activities: int, proposals: int = 1, reports: int = 1, honours=1):
-    """A member's year: `activities` attended, one excused, one absent, a
-    verified good deed, proposals, reports adopted by the city and instructed
-    on by a provincial leader, honours."""
-    app.attend_many(member, activities)
-    app.attend(member, "inspection", at(5, 20), attendance="excused")
-    app.attend(member, "inspection", at(5, 21), attendance="absent")
-    app.verified(member, "good_deed", done_on=datetime.date(YEAR, 6, 1))
-    for i in range(proposals):
-        app.proposal(member, accept=True, title=f"关于加快城市更新的建议之{i + 1}")
-    for i in range(reports):
-        app.report(
-            member,
-            adopted=("city",),
-            instructed=("province",),
-            title=f"关于停车难的情况反映{i + 1}",
-        )
-    for i in range(honours):
-        f.HonourFactory(
-            person=member.person,
-            title=f"优秀政协委员{i + 1}",
-            level="city",
-            awarded_on=datetime.date(YEAR, 3, 1 + i),
-        )
-
-
-@pytest.fixture
-def scored_year(app, world):
-    """The member's year, and the body's periods: Q1 published, Q2 a draft,
-    the year final."""
-    year_of(app, world.member, activities=4)
-    q1 = computed(app, 1)
-    review.period_publish(period=q1, by=world.staff)
-    q2 = computed(app, 2)
-    annual = finalise(computed(app, ScorePeriod.ANNUAL))
-    return {"q1": q1, "q2": q2, "annual": annual}
 
 
 def url(member, year=YEAR, name="summaries:member_record"):
