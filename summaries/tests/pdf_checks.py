@@ -12,11 +12,11 @@ images (pypdfium2), each checked not blank and saved for a human to look at.
 import io
 import os
 import re
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 
 # A page counts as blank below this share of non-white pixels; a page of our
 # documents with a heading and a table has a few percent.
@@ -105,10 +105,12 @@ class PageImage:
 
 def pdf_pages_as_png(pdf: bytes, *, out_dir: Path | None = None, name: str = "page", scale=1.5):
     """Each page rendered to a PNG, saved under out_dir (by default
-    LVZHI_PDF_PNG_DIR or the test's tmp dir) for a human to look at."""
+    LVZHI_PDF_PNG_DIR, else a new temporary directory) for a human to look at."""
     import pypdfium2 as pdfium
 
-    out_dir = Path(out_dir or os.environ.get("LVZHI_PDF_PNG_DIR") or settings.BASE_DIR / "tmp")
+    out_dir = Path(
+        out_dir or os.environ.get("LVZHI_PDF_PNG_DIR") or tempfile.mkdtemp(prefix="lvzhi-pdf-")
+    )
     out_dir.mkdir(parents=True, exist_ok=True)
     document = pdfium.PdfDocument(pdf)
     pages = []
