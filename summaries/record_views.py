@@ -4,8 +4,10 @@ stylesheet, and the same document as a PDF made on the server."""
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from members.services import export_log_record
 from summaries import member_record as records
 from summaries.pdf import pdf_response
 
@@ -35,9 +37,19 @@ def member_record(request, member_id, year):
 @require_safe
 def member_record_pdf(request, member_id, year):
     context = _context(request, member_id, year)
-    return pdf_response(
+    response = pdf_response(
         request,
         "summaries/member_record_pdf.html",
         context,
         filename=f"{context['title'].replace(' ', '')}.pdf",
     )
+    if response.status_code == 200:
+        # Personal data leaving the app as a file: logged as the Excel exports are.
+        member = context["member"]
+        export_log_record(
+            user=request.user,
+            what=_("年度履职档案 PDF"),
+            rows=1,
+            filters=f"{member.person.name}({member.number}) {year}",
+        )
+    return response

@@ -16,6 +16,7 @@ import pytest
 from django.urls import reverse
 from PIL import Image
 
+from members.models import ExportLog
 from scoring.models import Score
 from summaries import pdf
 from summaries.tests.pdf_checks import (
@@ -75,6 +76,9 @@ def test_the_members_record_as_a_pdf(client, world, scored_year, png_dir):
     assert "出席活动(次)" in text
     assert "关于加快城市更新的建议之1" in text and "优秀政协委员1" in text
     assert "第 1 页 / 共" in text
+    log = ExportLog.objects.get()
+    assert (log.user, log.what, log.rows) == (member.person.user, "年度履职档案 PDF", 1)
+    assert member.number in log.filters
 
     fonts = pdf_fonts(document)
     assert fonts and all(font.embedded for font in fonts), fonts
@@ -156,6 +160,17 @@ def test_the_fetcher_refuses_other_hosts_schemes_and_paths_outside_static():
     assert len(fetcher.refused) == 6
 
 
+def test_collected_static_files_are_read_when_the_finders_do_not_know_them(settings, tmp_path):
+    # In production {% static %} names the hashed copy that only collectstatic made.
+    settings.STATIC_ROOT = tmp_path
+    (tmp_path / "css").mkdir()
+    (tmp_path / "css" / "record-print.0123abcd.css").write_text("@page { size: A4 }")
+    found = pdf.static_path("http://lvzhi.invalid/static/css/record-print.0123abcd.css")
+    assert found == tmp_path / "css" / "record-print.0123abcd.css"
+    assert pdf.static_path("http://lvzhi.invalid/static/css/missing.css") is None
+    assert pdf.static_path("http://lvzhi.invalid/elsewhere/css/record-print.css") is None
+
+
 def test_without_the_renderer_the_pdf_says_so_and_the_print_page_works(client, world, monkeypatch):
     # As on a machine without WeasyPrint: importing it fails.
     monkeypatch.setitem(sys.modules, "weasyprint", None)
@@ -166,5 +181,6 @@ def test_without_the_renderer_the_pdf_says_so_and_the_print_page_works(client, w
     assert response.status_code == 503
     assert "服务器未安装 PDF 生成组件" in response.content.decode()
     assert response["Cache-Control"] == "no-store"
+    assert not ExportLog.objects.exists()
     page = reverse("summaries:member_record", args=[world.member.pk, YEAR])
     assert client.get(page).status_code == 200
