@@ -1,5 +1,21 @@
 """The leadership summaries, the printable pack, the exports and the imports."""
 
+from django.urls import path
+
+from summaries import views
+
 app_name = "summaries"
 
-urlpatterns = []
+urlpatterns = [
+    path("", views.summary_index, name="index"),
+    path("<int:body_pk>/<int:year>/", views.annual_summary, name="annual"),
+    path("<int:body_pk>/<int:year>/q<int:quarter>/", views.quarter_summary, name="quarter"),
+    path(
+        "<int:body_pk>/<int:year>/sectors/<int:sector_pk>/",
+        views.sector_summary,
+        name="sector",
+    ),
+    path("<int:body_pk>/<int:year>/groups/<int:group_pk>/", views.group_summary, name="group"),
+    path("<int:body_pk>/<int:year>/lower/", views.lower_summary, name="lower"),
+    path("<int:body_pk>/<int:year>/pack/", views.annual_pack, name="annual_pack"),
+]
