@@ -442,7 +442,7 @@ def _units(summary: Summary) -> None:
     annotations = {
         "n_members": Count("pk"),
         "n_assessed": Count("pk", filter=Q(assessed=True)),
-        "avg_total": Avg("total", filter=Q(assessed=True)),
+        "sum_total": Sum("total", filter=Q(assessed=True)),
     }
     json_in_sql = connection.vendor == "postgresql"
     if json_in_sql and (code or previous_code):
@@ -488,8 +488,8 @@ def _units(summary: Summary) -> None:
         n_assessed = row["n_assessed"]
         if row["period_id"] != this:
             for name in (f"s:{row['member__sector__name']}", f"g:{row['member__group__name']}"):
-                if row["avg_total"] is not None:
-                    previous_sums[name][0] += Decimal(row["avg_total"]) * n_assessed
+                if row["sum_total"] is not None:
+                    previous_sums[name][0] += row["sum_total"]
                     previous_sums[name][1] += n_assessed
             previous_totals.members += row["n_members"]
             previous_totals.with_checklist += row.get("n_checklist", 0)
@@ -511,9 +511,9 @@ def _units(summary: Summary) -> None:
                 if unit is None:
                     unit = target[name] = UnitRow(key, name, order=(order, key))
             unit.members += row["n_members"]
-            if row["avg_total"] is not None:
-                # a weighted sum kept in `average` until divided below
-                unit.average = (unit.average or 0) + Decimal(row["avg_total"]) * n_assessed
+            if row["sum_total"] is not None:
+                # the sum kept in `average` until divided below
+                unit.average = (unit.average or 0) + row["sum_total"]
             unit.assessed += n_assessed
             unit.with_checklist += row.get("n_checklist", 0)
             unit.complete += row.get("n_complete", 0)
