@@ -39,6 +39,10 @@ class Chart:
     label_header: str = field(default="")
 
     @property
+    def has_values(self) -> bool:
+        return any(v is not None for _l, vs in self.rows for v in vs)
+
+    @property
     def table_rows(self) -> list[tuple[str, list[str]]]:
         return [(label, [_text(v) for v in values]) for label, values in self.rows]
 
@@ -48,7 +52,7 @@ class Chart:
         return top if top > 0 else Decimal(1)
 
     def svg(self) -> SafeString:
-        if not self.rows:
+        if not self.has_values:
             return mark_safe("")
         return mark_safe(self._horizontal() if self.horizontal else self._vertical())
 
