@@ -67,9 +67,21 @@ def lower_bodies(*, body_id):
 
 def summary_years(*, body_id, this_year: int) -> list[int]:
     """Years with a score period or imported results, and this year, latest first."""
-    periods = ScorePeriod.objects.filter(body_id=body_id).order_by().values_list("year", flat=True)
-    imported = PastResult.objects.filter(body_id=body_id).order_by().values_list("year", flat=True)
-    return sorted({*periods.distinct(), *imported.distinct(), this_year}, reverse=True)
+    return summary_years_of(body_ids=[body_id], this_year=this_year)[body_id]
+
+
+def summary_years_of(*, body_ids, this_year: int) -> dict[int, list[int]]:
+    """summary_years for several bodies in two queries."""
+    years: dict[int, set] = {pk: {this_year} for pk in body_ids}
+    for model in (ScorePeriod, PastResult):
+        for body_id, year in (
+            model.objects.filter(body_id__in=list(body_ids))
+            .order_by()
+            .values_list("body_id", "year")
+            .distinct()
+        ):
+            years[body_id].add(year)
+    return {pk: sorted(found, reverse=True) for pk, found in years.items()}
 
 
 def period_of(*, body_id, year: int, quarter: int) -> ScorePeriod | None:
@@ -609,16 +621,6 @@ def _ranking(summary: Summary, *, limit: int | None, worst: bool = False) -> lis
     )
     fields = ["rank", "member_id", "member__person__name", "member__number",
               "member__sector__name", "member__group__name", "total", "grade"]  # fmt: skip
-    if summary.scoped:
-        better = Score.objects.filter(
-            period=summary.period, assessed=True, total__gt=OuterRef("total")
-        )
-        scores = scores.annotate(
-            body_rank=Subquery(
-                better.order_by().values("period").annotate(n=Count("pk")).values("n")
-            )
-        )
-        fields.append("body_rank")
     scores = scores.values_list(*fields)
     if worst:
         scores = scores.order_by("total", "-member__number")
@@ -636,10 +638,22 @@ def _ranking(summary: Summary, *, limit: int | None, worst: bool = False) -> lis
             group=row[5] or "",
             total=row[6],
             grade=row[7],
-            body_rank=(row[8] or 0) + 1 if summary.scoped else None,
         )
         for row in scores
     ]
+    if summary.scoped:
+        # the rank in the whole body: one more than those with a higher total
+        above, ranks = 0, {}
+        for total, n in (
+            Score.objects.filter(period=summary.period, assessed=True)
+            .order_by("-total")
+            .values_list("total")
+            .annotate(n=Count("pk"))
+        ):
+            ranks[total] = above + 1
+            above += n
+        for row in rows:
+            row.body_rank = ranks.get(row.total)
     if worst:
         rows.reverse()
     return rows
@@ -840,7 +854,9 @@ def _reports(summary: Summary, last_start, last_end) -> tuple[Reports, Reports]:
         by_level = {
             level: (n, m)
             for level, n, m in model.objects.filter(
-                _report_scope(summary, prefix="report__"), report__body_id=body_id
+                _report_scope(summary, prefix="report__"),
+                report__body_id=body_id,
+                **{f"{date}__range": (last_start, summary.end)},
             )
             .order_by()
             .values_list("level")

@@ -49,10 +49,9 @@ def summary_index(request):
             raise Http404
         return redirect("summaries:group", body_pk=group.term.body_id, year=this_year,
                         group_pk=group.pk)  # fmt: skip
-    bodies = [
-        (body, selectors.summary_years(body_id=body.pk, this_year=this_year))
-        for body in selectors.summary_bodies(viewer)
-    ]
+    bodies = list(selectors.summary_bodies(viewer))
+    years = selectors.summary_years_of(body_ids=[b.pk for b in bodies], this_year=this_year)
+    bodies = [(body, years[body.pk]) for body in bodies]
     return render(request, "summaries/index.html", {"bodies": bodies})
 
 

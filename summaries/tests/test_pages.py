@@ -186,6 +186,20 @@ def test_the_pages_run_the_same_queries_for_a_bigger_body(
     assert counts[body.pk] == counts[bigger.pk]
 
 
+def test_the_index_does_not_grow_with_bodies(client, body, django_assert_max_num_queries):
+    admin = f.UserFactory(is_superuser=True)
+    client.force_login(admin)
+    url = reverse("summaries:index")
+    with django_assert_max_num_queries(15) as few:
+        assert client.get(url).status_code == 200
+    for i in range(3):
+        f.BodyFactory(name=f"云山市第{i}区政协", level="county", parent=body)
+    with django_assert_max_num_queries(15) as many:
+        response = client.get(url)
+    assert len(many) == len(few)
+    assert "云山市第2区政协" in response.content.decode()
+
+
 def test_a_quarter_reads_its_period(client, body, leader):
     client.force_login(leader)
 
