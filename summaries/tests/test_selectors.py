@@ -81,14 +81,20 @@ def test_compliance_by_sector_and_group_is_the_committees_table(body):
     }
 
 
-def test_a_member_who_meets_every_required_item_counts_as_complete(body):
-    # given one member whose stored checklist has every required item met
-    period = annual_period(body_id=body.pk, year=YEAR)
+def _complete_one(period) -> Score:
+    """One assessed member's stored checklist made complete (every required item met)."""
     score = Score.objects.filter(period=period, assessed=True).order_by("pk").first()
     for checklist in score.checklists:
         for item in checklist["items"]:
             item["met"] = item["met"] or item["required"]
     score.save(update_fields=["checklists"])
+    return score
+
+
+def test_a_member_who_meets_every_required_item_counts_as_complete(body):
+    # given one member whose stored checklist has every required item met
+    period = annual_period(body_id=body.pk, year=YEAR)
+    score = _complete_one(period)
 
     summary = selectors.summary_read(body=body, year=YEAR)
 
@@ -271,3 +277,37 @@ def test_lower_bodies_side_by_side(body):
     assert (north.with_checklist, north.complete) == (table.total.members, table.total.complete)
     south = by_name["云山市南湖区政协"]
     assert south.period is None and south.members > 0 and south.compliance_rate is None
+
+
+def test_without_jsonb_the_compliance_is_counted_the_same(body, monkeypatch):
+    """The SQLite demo counts checklists in Python; PostgreSQL in the grouped query."""
+    lower = assessed_body("云山市北湖区政协", members=15, years=(YEAR,), quarters=())
+    lower.parent = body
+    lower.save(update_fields=["parent"])
+    for period in (
+        annual_period(body_id=body.pk, year=YEAR),
+        annual_period(body_id=lower.pk, year=YEAR),
+    ):
+        _complete_one(period)
+    in_sql = selectors.summary_read(body=body, year=YEAR)
+    rows_in_sql = selectors.lower_read(body=body, year=YEAR)
+
+    class NoJsonb:
+        vendor = "sqlite"
+
+    monkeypatch.setattr(selectors, "connection", NoJsonb())
+    in_python = selectors.summary_read(body=body, year=YEAR)
+
+    def counts(summary):
+        return [(u.name, u.with_checklist, u.complete) for u in [*summary.sectors, *summary.groups]]
+
+    assert counts(in_python) == counts(in_sql)
+    assert (in_python.total.with_checklist, in_python.total.complete) == (
+        in_sql.total.with_checklist,
+        in_sql.total.complete,
+    )
+    assert in_python.previous_compliance == in_sql.previous_compliance
+    assert in_sql.total.with_checklist > 0
+    assert rows_in_sql[0].with_checklist > 0 and rows_in_sql[0].complete >= 1
+    assert in_sql.total.complete >= 1
+    assert selectors.lower_read(body=body, year=YEAR) == rows_in_sql
