@@ -1,9 +1,9 @@
 """Build the data of a scale if it is missing, then time the member list page, the
 roster export, the duty pages (activity menu, attendance, duty record), the proposal
 pages (lists of each role, inbox, overdue, statistics), the report pages (lists,
-queue, year's counts) and scoring (a year of every member with R1: the engine, the
-per-member reference, the writes, the whole job), each beside a baseline measured in
-the same run. `--part scoring` (repeatable) runs only some of them.
+queue, year's counts), scoring (a year of every member with R1: the engine, the
+per-member reference, the writes, the whole job) and the annual summary page (cache
+cold and warm), each beside a baseline measured in the same run. `--part scoring` (repeatable) runs only some of them.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/lvzhi_bench \
         .venv/bin/python -m bench.run --scale S --scale L
@@ -28,7 +28,7 @@ from pathlib import Path
 RESULTS = Path(__file__).resolve().parent / "results.md"
 TARGET_MS = 500  # the issue's target for a page: median of 20 warm requests
 CHILD_KINDS = ("export", "csv")
-PARTS = ("members", "duties", "proposals", "reports", "scoring")
+PARTS = ("members", "duties", "proposals", "reports", "scoring", "summaries")
 ROSTER_HEADERS = (
     "委员编号", "姓名", "性别", "民族", "出生日期", "党派", "界别", "界别小组", "工作单位", "职务",
     "手机号码", "常委", "任职日期",
@@ -126,6 +126,10 @@ def _bench_scale(scale, args) -> list[tuple]:
         from bench.scoring import bench_scoring
 
         rows += bench_scoring(scale)
+    if "summaries" in parts:
+        from bench.summaries import bench_summaries
+
+        rows += bench_summaries(scale, term, args.requests)
     return rows
 
 

@@ -94,8 +94,9 @@ ROLE_PERMISSIONS = {
         "members.export_directory",
         "members.import_roster",
         "members.manage_accounts",
+        "summaries.view",
     },
-    "leadership": {"members.export_roster", "members.export_directory"},
+    "leadership": {"members.export_roster", "members.export_directory", "summaries.view"},
     "convenor": {"members.export_directory"},
     "member": {"members.export_directory"},
 }

@@ -32,6 +32,7 @@ AREAS = (
     "review",
     "annual",
     "records_archive",
+    "summaries",
 )
 
 

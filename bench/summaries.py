@@ -1,0 +1,153 @@
+"""The leadership's annual summary page (履职总结) at a scale: its queries and
+the median of `requests` requests with the cache cleared before each (cold)
+and not (warm), as a leadership user of the biggest body, against one plain
+SQL query grouping the same year's scores by sector.
+
+The year's assessments come from the Hai'an rulebook (it has the 六个一
+checklist the page counts), computed for YEAR and the year before in every
+body once; a later run finds them there."""
+
+import statistics
+import time
+from pathlib import Path
+
+YEAR = 2025
+HAIAN = Path(__file__).resolve().parent.parent / "scoring" / "rulebooks" / "haian.yaml"
+
+
+def haian_text(body, year: int, term: int) -> str:
+    """The Hai'an rulebook, for another body, term and year."""
+    text = HAIAN.read_text(encoding="utf-8")
+    return (
+        text.replace("body: 海安市政协", f"body: {body.name}", 1)
+        .replace("\nterm: 15\n", f"\nterm: {term}\n", 1)
+        .replace("\nyear: 2025\n", f"\nyear: {year}\n", 1)
+    )
+
+
+def _setup():
+    """Hai'an published for YEAR − 1 and YEAR in every body, both annual
+    periods and YEAR's third quarter computed (once)."""
+    from django.contrib.auth import get_user_model
+
+    from duties.services import activity_kinds_ensure_defaults
+    from scoring import services
+    from scoring.facts import facts_rebuild
+    from scoring.models import DutyFact, ScorePeriod
+    from sectors.models import Body, Term
+
+    if not DutyFact.objects.exists():
+        facts_rebuild()
+        from bench.generator import analyze_filled_tables
+
+        analyze_filled_tables()
+    by, _ = get_user_model().objects.get_or_create(username="bench-summaries")
+    for body in Body.objects.order_by("pk"):
+        for year, quarters in ((YEAR - 1, (0,)), (YEAR, (0, 3))):
+            term = (
+                Term.objects.filter(body=body, starts_on__year__lte=year)
+                .order_by("-starts_on")
+                .first()
+            )
+            if term is None:
+                continue
+            if ScorePeriod.objects.filter(
+                body=body, year=year, quarter=0, computed_at__isnull=False
+            ).exists():
+                continue
+            activity_kinds_ensure_defaults(body=body)
+            services.rulebook_load(
+                body=body, year=year, text=haian_text(body, year, term.number), by=by, publish=True
+            )
+            for quarter in quarters:
+                period = services.period_open(body=body, year=year, quarter=quarter)
+                services.period_compute(period=period)
+
+
+def _leader(body):
+    from django.contrib.auth import get_user_model
+
+    from members.models import BodyRole
+
+    user, _ = get_user_model().objects.get_or_create(username=f"bench-leader-{body.pk}")
+    BodyRole.objects.get_or_create(user=user, body=body, role=BodyRole.Role.LEADERSHIP)
+    return user
+
+
+def _median_ms(fn, n: int, before=None) -> float:
+    fn()
+    times = []
+    for _ in range(n):
+        if before:
+            before()
+        started = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times) * 1000
+
+
+BASELINE_SQL = """
+SELECT m.sector_id, COUNT(*), AVG(s.total)
+FROM scoring_score s JOIN members_member m ON m.id = s.member_id
+WHERE s.period_id = %s AND s.assessed
+GROUP BY m.sector_id
+"""
+
+
+def bench_summaries(scale: str, term, n: int) -> list[tuple]:
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    from bench.run import _client, _met
+    from scoring.annual_selectors import annual_period
+
+    _setup()
+    body = term.body
+    client = _client(_leader(body))
+    url = reverse("summaries:annual", args=[body.pk, YEAR])
+    where = f"{body.short_name} {YEAR} 年, {term.members.count()} 个席位"
+
+    def page():
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+
+    try:
+        cold_ms = _median_ms(page, n, before=cache.clear)
+        warm_ms = _median_ms(page, n)
+        cache.clear()
+        with CaptureQueriesContext(connection) as queries:
+            page()
+    except Exception as error:  # report, do not hide the other figures
+        return [(scale, "年度履职总结页", f"failed: {type(error).__name__}: {error}"[:200],
+                 "", "", "", where)]  # fmt: skip
+    period = annual_period(body_id=body.pk, year=YEAR)
+    fetched = []
+
+    def base():
+        with connection.cursor() as cursor:
+            cursor.execute(BASELINE_SQL, [period.pk])
+            fetched[:] = cursor.fetchall()
+
+    base_ms = _median_ms(base, n)
+    return [
+        (
+            scale,
+            f"年度履职总结页, 缓存清空 (中位数, {n} 次)",
+            f"{cold_ms:.1f} ms, {len(queries)} 次查询",
+            f"{base_ms:.2f} ms (一条 SQL, {len(fetched)} 行)",
+            f"{cold_ms / base_ms:.0f}×",
+            _met(cold_ms),
+            where,
+        ),
+        (
+            scale,
+            f"年度履职总结页, 缓存已热 (中位数, {n} 次)",
+            f"{warm_ms:.1f} ms",
+            "",
+            f"{warm_ms / base_ms:.0f}×",
+            _met(warm_ms),
+            where,
+        ),
+    ]
