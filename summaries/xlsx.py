@@ -12,6 +12,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from copy import copy
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.http import FileResponse
@@ -78,20 +79,39 @@ class SheetSpec:
     written: int = field(default=0, init=False)
 
 
-def write_workbook(target, *, sheets: Sequence[SheetSpec], max_rows: int = EXCEL_MAX_ROWS) -> int:
+def write_workbook(
+    target,
+    *,
+    sheets: Sequence[SheetSpec],
+    max_rows: int = EXCEL_MAX_ROWS,
+    progress: Callable[[int], None] | None = None,
+    progress_every: int = 1000,
+) -> int:
     """Write the sheets to a path or binary file; return the number of data rows.
 
     A sheet whose rows would pass ``max_rows`` (Excel's limit) continues on
-    "name(2)", "name(3)" … with the same title and header."""
+    "name(2)", "name(3)" … with the same title and header. ``progress``, if
+    given, is called with the rows written so far every ``progress_every``
+    rows (a background export's progress bar)."""
     workbook = Workbook(write_only=True)
-    total = 0
+    tracker = _Progress(progress, progress_every)
     for spec in sheets:
-        total += _write_sheet(workbook, spec, max_rows)
+        _write_sheet(workbook, spec, max_rows, tracker)
     workbook.save(target)
-    return total
+    return tracker.done
 
 
-def _write_sheet(workbook: Workbook, spec: SheetSpec, max_rows: int) -> int:
+class _Progress:
+    def __init__(self, report, every: int):
+        self.report, self.every, self.done = report, max(1, every), 0
+
+    def step(self) -> None:
+        self.done += 1
+        if self.report is not None and self.done % self.every == 0:
+            self.report(self.done)
+
+
+def _write_sheet(workbook: Workbook, spec: SheetSpec, max_rows: int, tracker: _Progress) -> int:
     head_rows = _head_row_count(spec)
     per_sheet = max_rows - head_rows
     if per_sheet < 1:
@@ -113,6 +133,7 @@ def _write_sheet(workbook: Workbook, spec: SheetSpec, max_rows: int) -> int:
         )
         on_sheet += 1
         spec.written += 1
+        tracker.step()
     return spec.written
 
 
@@ -219,7 +240,7 @@ def _data_cell(ws, style: _ColumnStyle, value) -> WriteOnlyCell:
         cell = WriteOnlyCell(ws, value=None)
     elif isinstance(value, str):
         cell = _text_cell(ws, value)
-    elif isinstance(value, bool | int | float | datetime.date | datetime.datetime):
+    elif isinstance(value, bool | int | float | Decimal | datetime.date | datetime.datetime):
         if isinstance(value, datetime.datetime) and value.tzinfo is not None:
             value = timezone.localtime(value).replace(tzinfo=None)  # Excel has no time zones
         cell = WriteOnlyCell(ws, value=value)
