@@ -47,11 +47,15 @@ class ExportForm(forms.Form):
         if "quarter" in self.fields:
             self.fields["quarter"].initial = max(1, (today.month - 1) // 3)
         if "activity" in self.fields:
-            self.fields["activity"].queryset = (
+            latest = (
                 Activity.objects.filter(body__in=bodies, starts_at__lte=timezone.now())
                 .exclude(status=Activity.Status.CANCELLED)
-                .order_by("-starts_at")[:ACTIVITY_CHOICES]
+                .order_by("-starts_at")
+                .values_list("pk", flat=True)[:ACTIVITY_CHOICES]
             )
+            self.fields["activity"].queryset = Activity.objects.filter(
+                pk__in=list(latest)
+            ).order_by("-starts_at")
             self.fields["activity"].label_from_instance = lambda a: (
                 f"{timezone.localdate(a.starts_at):%Y-%m-%d} {a.theme}"
             )
