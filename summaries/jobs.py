@@ -257,6 +257,7 @@ def _write(job: ExportJob, run: _Run) -> ExportJob:
         size=(files_root() / final).stat().st_size,
         done=rows,
         total=rows,
+        finished_at=now,
         expires_at=now + datetime.timedelta(hours=settings.EXPORT_FILE_TTL_HOURS),
         message=job.message if job.attempts > 1 else "",
     )
@@ -267,7 +268,8 @@ def _write(job: ExportJob, run: _Run) -> ExportJob:
 
 def _finish(job: ExportJob, run: _Run, status, *, message="", **values) -> ExportJob:
     now = timezone.now()
-    values.update(status=status, message=message[:500], finished_at=now, heartbeat_at=now)
+    values.setdefault("finished_at", now)
+    values.update(status=status, message=message[:500], heartbeat_at=now)
     if status != S.DONE:
         values.setdefault("done", min(run.done, job.total))
     # Only while the job is still ours: if the sweeper handed it on, the other run finishes it.

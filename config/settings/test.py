@@ -1,5 +1,6 @@
 """Settings for the test suite: the same stack as base, fast password hashing."""
 
+import os
 import tempfile
 from pathlib import Path
 
@@ -13,4 +14,6 @@ STORAGES = {
 }
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Export files of the test run, never the project's private directory.
-EXPORT_FILES_ROOT = Path(tempfile.mkdtemp(prefix="lvzhi-test-exports-"))
+EXPORT_FILES_ROOT = Path(
+    os.environ.get("EXPORT_FILES_ROOT") or Path(tempfile.gettempdir()) / "lvzhi-test-exports"
+)
