@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from duties.models import Activity
+from members.forms import StyledFormMixin
 from members.permissions import readable_body_ids
 from sectors.models import Body
 
@@ -15,7 +16,7 @@ QUARTERS = [(1, _("第一季度")), (2, _("第二季度")), (3, _("第三季度"
 ACTIVITY_CHOICES = 200  # the latest activities offered; older ones by date range
 
 
-class ExportForm(forms.Form):
+class ExportForm(StyledFormMixin, forms.Form):
     body = forms.ModelChoiceField(label=_("政协"), queryset=Body.objects.none(), empty_label=None)
     year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
     quarter = forms.TypedChoiceField(label=_("季度"), choices=QUARTERS, coerce=int)
@@ -26,10 +27,14 @@ class ExportForm(forms.Form):
         empty_label=_("(按日期范围导出)"),
     )
     date_from = forms.DateField(
-        label=_("开始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("开始日期"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     date_to = forms.DateField(
-        label=_("结束日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("结束日期"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
     def __init__(self, kind, user, *args, **kwargs):
