@@ -10,7 +10,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
@@ -103,6 +102,28 @@ def _state(job: ExportJob) -> dict:
     }
 
 
+def _filters_shown(job: ExportJob) -> list[tuple[str, str]]:
+    """The job's filters in words, for its page."""
+    from duties.models import Activity
+    from sectors.models import Body
+
+    params = job.params
+    shown = []
+    if params.get("body"):
+        body = Body.objects.filter(pk=params["body"]).values_list("name", flat=True).first()
+        shown.append((_("政协"), body or "—"))
+    if params.get("year"):
+        shown.append((_("年度"), str(params["year"])))
+    if params.get("quarter"):
+        shown.append((_("季度"), _("第%(q)s季度") % {"q": params["quarter"]}))
+    if params.get("activity"):
+        theme = Activity.objects.filter(pk=params["activity"]).values_list("theme", flat=True)
+        shown.append((_("活动"), theme.first() or "—"))
+    if params.get("date_from"):
+        shown.append((_("日期"), f"{params['date_from']} – {params.get('date_to', '')}"))
+    return shown
+
+
 @login_required
 @require_safe
 def job_detail(request, pk):
@@ -110,7 +131,7 @@ def job_detail(request, pk):
     return render(
         request,
         "summaries/exports/job.html",
-        {"job": job, "state": _state(job), "now": timezone.now()},
+        {"job": job, "state": _state(job), "filters": _filters_shown(job)},
     )
 
 
