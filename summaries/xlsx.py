@@ -213,7 +213,7 @@ class _FastRows:
         text = ILLEGAL_CHARACTERS_RE.sub("", text)
         style = self.quoted[index] if text.startswith(FORMULA_TRIGGERS) else self.plain[index]
         if not text:
-            return f' s="{style}"/>'
+            return f' s="{style}" t="inlineStr"/>'
         escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
         stripped = text.strip()
         space = ' xml:space="preserve"' if stripped and stripped != text else ""
