@@ -13,15 +13,15 @@ requester's rights as they are when it runs.
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
 
 from django.db.models import Prefetch
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from duties.models import Activity, Participation
-from members.permissions import readable_body_ids, require_permission
+from members.permissions import readable_body_ids, require_permission, viewer_for
 from members.roster import chinese_date
 from proposals.models import Category, Proposal, Rating, Routing
 from reports.models import Level, ReportAdoption, ReportInstruction
@@ -63,10 +63,6 @@ class ExportKind:
 
 def _subtitle() -> str:
     return _("导出时间:%(t)s") % {"t": f"{timezone.localtime():%Y年%m月%d日 %H:%M}"}
-
-
-def _num(value) -> Decimal | None:
-    return value if value is None else Decimal(value)
 
 
 # Scope -------------------------------------------------------------------------------
@@ -606,55 +602,55 @@ KINDS = {
     for kind in (
         ExportKind(
             "bulletin",
-            _("季度通报"),
+            _lazy("季度通报"),
             "summaries.export_scores",
             ("body", "year", "quarter"),
-            _("每名委员的分类得分、总分、排名及较上季度变化(当季最新计算版本)"),
+            _lazy("每名委员的分类得分、总分、排名及较上季度变化(当季最新计算版本)"),
             _bulletin_count,
             _bulletin_build,
         ),
         ExportKind(
             "annual",
-            _("年度考核表"),
+            _lazy("年度考核表"),
             "summaries.export_scores",
             ("body", "year"),
-            _("总分、等次、排名、一票否决、提醒谈话等后续处理与推荐候选"),
+            _lazy("总分、等次、排名、一票否决、提醒谈话等后续处理与推荐候选"),
             _annual_count,
             _annual_build,
         ),
         ExportKind(
             "compliance",
-            _("“六个一”落实情况"),
+            _lazy("“六个一”落实情况"),
             "summaries.export_scores",
             ("body", "year"),
-            _("未完成必做项的委员名单,及按界别、界别小组的落实率"),
+            _lazy("未完成必做项的委员名单,及按界别、界别小组的落实率"),
             _compliance_count,
             _compliance_build,
         ),
         ExportKind(
             "proposals",
-            _("提案办理情况"),
+            _lazy("提案办理情况"),
             "summaries.export_proposals",
             ("body", "year"),
-            _("当年会议的提案:办理状态、承办单位、满意度"),
+            _lazy("当年会议的提案:办理状态、承办单位、满意度"),
             _proposals_count,
             _proposals_build,
         ),
         ExportKind(
             "reports",
-            _("社情民意信息"),
+            _lazy("社情民意信息"),
             "summaries.export_reports",
             ("body", "year"),
-            _("当年报送的信息:采用级别与方式、领导批示"),
+            _lazy("当年报送的信息:采用级别与方式、领导批示"),
             _reports_count,
             _reports_build,
         ),
         ExportKind(
             "attendance",
-            _("出席情况"),
+            _lazy("出席情况"),
             "summaries.export_attendance",
             ("body", "activity", "date_from", "date_to"),
-            _("一次活动的出席名单,或一段时间内全部活动的出席情况"),
+            _lazy("一次活动的出席名单,或一段时间内全部活动的出席情况"),
             _attendance_count,
             _attendance_build,
         ),
@@ -682,7 +678,6 @@ def export_count(*, user, kind: ExportKind, params: dict) -> int:
 
 
 def kinds_for(user) -> list[ExportKind]:
-    from members.permissions import viewer_for
-
+    """The exports this user may run, for the export page."""
     viewer = viewer_for(user)
     return [kind for kind in KINDS.values() if viewer.has_permission(kind.permission)]
