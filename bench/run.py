@@ -27,8 +27,8 @@ from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results.md"
 TARGET_MS = 500  # the target for a page: median of 20 warm requests
-CHILD_KINDS = ("export", "csv")
-PARTS = ("members", "duties", "proposals", "reports", "scoring", "summaries")
+CHILD_KINDS = ("export", "csv", "attendance")
+PARTS = ("members", "duties", "proposals", "reports", "scoring", "summaries", "exports")
 ROSTER_HEADERS = (
     "委员编号", "姓名", "性别", "民族", "出生日期", "党派", "界别", "界别小组", "工作单位", "职务",
     "手机号码", "常委", "任职日期",
@@ -58,12 +58,17 @@ def main(argv=None):
     )
     parser.add_argument("--child", choices=CHILD_KINDS, help=argparse.SUPPRESS)
     parser.add_argument("--term", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--rows", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
     import django
 
     django.setup()
+    if args.child == "attendance":
+        from bench.exports import child_attendance
+
+        return child_attendance(args.rows)
     if args.child:
         return _child(args.child, args.term)
 
@@ -130,6 +135,10 @@ def _bench_scale(scale, args) -> list[tuple]:
         from bench.summaries import bench_summaries
 
         rows += bench_summaries(scale, term, args.requests)
+    if "exports" in parts:
+        from bench.exports import bench_exports
+
+        rows += bench_exports(scale, term, args, where)
     return rows
 
 

@@ -17,5 +17,12 @@ def _periodic_jobs(sender, **kwargs):
     from proposals.tasks import BEAT_SCHEDULE as proposals_jobs
     from scoring.tasks import ANNUAL_BEAT_SCHEDULE as annual_jobs
     from scoring.tasks import BEAT_SCHEDULE as scoring_jobs
+    from summaries.tasks import BEAT_SCHEDULE as export_jobs
 
-    sender.conf.beat_schedule = {**duties_jobs, **proposals_jobs, **scoring_jobs, **annual_jobs}
+    sender.conf.beat_schedule = {
+        **duties_jobs,
+        **proposals_jobs,
+        **scoring_jobs,
+        **annual_jobs,
+        **export_jobs,
+    }

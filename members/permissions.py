@@ -88,6 +88,14 @@ ANONYMOUS = Viewer()
 # What each role may do, by permission code. Views, exports and tasks ask for a
 # code (require_permission); which roles hold it is decided here and nowhere else.
 # The scope (which rows) still comes from visible_to and the access helpers.
+# The summaries' exports (summaries/exports.py): staff and leadership alike, as
+# reading; leadership holds export codes only, never a write code.
+SUMMARY_EXPORTS = {
+    "summaries.export_scores",
+    "summaries.export_proposals",
+    "summaries.export_reports",
+    "summaries.export_attendance",
+}
 ROLE_PERMISSIONS = {
     "staff": {
         "members.export_roster",
@@ -95,8 +103,14 @@ ROLE_PERMISSIONS = {
         "members.import_roster",
         "members.manage_accounts",
         "summaries.view",
+        *SUMMARY_EXPORTS,
     },
-    "leadership": {"members.export_roster", "members.export_directory", "summaries.view"},
+    "leadership": {
+        "members.export_roster",
+        "members.export_directory",
+        "summaries.view",
+        *SUMMARY_EXPORTS,
+    },
     "convenor": {"members.export_directory"},
     "member": {"members.export_directory"},
 }

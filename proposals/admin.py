@@ -12,6 +12,7 @@ from proposals.models import (
     Proposer,
     Topic,
 )
+from summaries.admin import export_proposals
 
 
 @admin.register(HandlingUnit)
@@ -62,6 +63,7 @@ class AttachmentInline(admin.TabularInline):
 
 @admin.register(Proposal)
 class ProposalAdmin(admin.ModelAdmin):
+    actions = [export_proposals]  # the export page's sheet (summaries/admin.py)
     list_display = ["title", "number", "session", "kind", "status", "is_key", "is_excellent"]
     list_filter = ["status", "kind", "is_key", "is_excellent", "session"]
     search_fields = ["title", "number"]

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from members.forms import errors_to_form, refusal_messages
-from members.permissions import readable_body_ids, viewer_for
+from members.permissions import readable_body_ids, require_permission, viewer_for
 from members.services import export_log_record
 from proposals import selectors
 from proposals.forms import (
@@ -31,7 +31,7 @@ from proposals.forms import (
     TopicForm,
     proposer_options,
 )
-from proposals.models import Proposal, ProposalAttachment, Proposer, Rating, Topic
+from proposals.models import Proposal, ProposalAttachment, Proposer, Topic
 from proposals.permissions import (
     can_review,
     get_proposal_for_user,
@@ -41,7 +41,8 @@ from proposals.permissions import (
 from proposals.services import drafting, review
 from proposals.states import VERB_LABELS
 from sectors.models import PlenarySession
-from summaries.xlsx import DATE_CN, Column, SheetSpec, xlsx_response
+from summaries.exports import proposal_sheet
+from summaries.xlsx import xlsx_response
 
 S = Proposal.Status
 PAGE_SIZE = 20
@@ -519,55 +520,14 @@ def proposal_list(request):
     )
 
 
-def _proposers_text(row) -> str:
-    if row.proposer_kind == Proposal.ProposerKind.GROUP:
-        return row.proposer_group.name if row.proposer_group else ""
-    if row.proposer_kind == Proposal.ProposerKind.PARTY:
-        return row.get_proposer_party_display()
-    return row.first_proposer_name or ""
-
-
-EXPORT_COLUMNS = [
-    Column("案号", 10, lambda p: p.number_label),
-    Column("案由", 40, "title"),
-    Column("类型", 10, lambda p: p.get_kind_display()),
-    Column("类别", 12, lambda p: p.get_category_display()),
-    Column("提案者", 16, _proposers_text),
-    Column("联名人数", 8, "cosigner_count"),
-    Column("状态", 10, lambda p: p.get_status_display()),
-    Column("重点提案", 8, lambda p: "是" if p.is_key else ""),
-    Column("督办领导", 10, "key_leader"),
-    Column("优秀提案", 8, lambda p: "是" if p.is_excellent else ""),
-    Column(
-        "满意度",
-        10,
-        lambda p: dict(Rating.Satisfaction.choices).get(p.satisfaction, ""),
-    ),
-    Column(
-        "提交日期",
-        14,
-        lambda p: timezone.localdate(p.submitted_at) if p.submitted_at else None,
-        DATE_CN,
-    ),
-    Column("届次会议", 22, lambda p: str(p.session)),
-]
-
-
 @login_required
 @require_safe
 def export(request):
-    viewer = viewer_for(request.user)
-    if not (viewer.is_admin or viewer.is_staff_anywhere or viewer.is_leadership):
-        raise PermissionDenied
+    # The columns live with the other exports (summaries.exports.proposal_sheet).
+    require_permission(request.user, "summaries.export_proposals")
     _form, filters = _list_filters(request)
     rows = selectors.proposals_listed(request.user, **filters)
-    spec = SheetSpec(
-        name="提案",
-        title="提案一览",
-        subtitle=f"导出时间:{timezone.localtime():%Y年%m月%d日 %H:%M}",
-        columns=EXPORT_COLUMNS,
-        rows=rows.iterator(chunk_size=2000),
-    )
+    spec = proposal_sheet(queryset=rows, title=_("提案一览"))
     response = xlsx_response(filename="提案一览.xlsx", sheets=[spec])
     export_log_record(
         user=request.user, what="提案一览", rows=spec.written, filters=request.GET.urlencode()

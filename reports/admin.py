@@ -7,6 +7,7 @@ from reports.models import (
     ReportInstruction,
     SocialInfoReport,
 )
+from summaries.admin import export_reports
 
 
 class AttachmentInline(admin.TabularInline):
@@ -34,6 +35,7 @@ class EventInline(admin.TabularInline):
 
 @admin.register(SocialInfoReport)
 class SocialInfoReportAdmin(admin.ModelAdmin):
+    actions = [export_reports]  # the export page's sheet (summaries/admin.py)
     list_display = ("title", "body", "status", "submitted_at", "bulletin_year", "bulletin_issue")
     list_filter = ("status", "body")
     search_fields = ("title",)

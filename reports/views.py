@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from members.models import Member
-from members.permissions import viewer_for
+from members.permissions import require_permission, viewer_for
 from members.services import export_log_record
 from reports import selectors, services, states
 from reports.forms import AdoptionForm, InstructionForm, NotUsedForm, ReportForm, UseForm
@@ -27,7 +27,8 @@ from reports.permissions import (
     read_body_ids,
 )
 from sectors.models import Body, SectorGroup
-from summaries.xlsx import Column, SheetSpec, xlsx_response
+from summaries.exports import report_sheet
+from summaries.xlsx import xlsx_response
 
 PAGE_SIZE = 20
 S = SocialInfoReport.Status
@@ -436,35 +437,17 @@ def report_stats(request):
     )
 
 
-EXPORT_COLUMNS = [
-    Column("报送时间", 14, lambda r: r.submitted_at),
-    Column("标题", 40, "title"),
-    Column("报送人", 14, lambda r: r.author_name),
-    Column("政协", 16, lambda r: r.body.name),
-    Column("状态", 10, lambda r: r.get_status_display()),
-    Column("编报期号", 14, lambda r: r.bulletin_label),
-    Column("最高采用级别", 14, lambda r: r.top_adoption_label),
-    Column("最高批示级别", 14, lambda r: r.top_instruction_label),
-    Column("未采用原因", 30, "not_used_reason"),
-    Column("来源", 10, lambda r: _("提案转来") if r.from_proposal_id else ""),
-]
-
-
 @login_required
 @require_safe
 def report_export(request):
+    # The columns live with the other exports (summaries.exports.report_sheet).
+    require_permission(request.user, "summaries.export_reports")
     body_ids = read_body_ids(request.user)
     if not body_ids:
         raise PermissionDenied
     filters = _filters(request)
     reports = selectors.report_list(user=request.user, **filters).filter(body_id__in=body_ids)
-    sheet = SheetSpec(
-        name=_("社情民意信息"),
-        title=_("社情民意信息报送情况"),
-        subtitle=_("导出时间:%(t)s") % {"t": f"{timezone.localtime():%Y年%m月%d日 %H:%M}"},
-        columns=EXPORT_COLUMNS,
-        rows=reports.iterator(chunk_size=2000),
-    )
+    sheet = report_sheet(queryset=reports, title=_("社情民意信息报送情况"))
     response = xlsx_response(
         filename=f"社情民意信息_{timezone.localdate():%Y%m%d}.xlsx", sheets=[sheet]
     )

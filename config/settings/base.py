@@ -223,6 +223,23 @@ SCORE_JOB_PAUSE_SECONDS = env_int("SCORE_JOB_PAUSE_SECONDS", 0)
 # A computation still running after this long is stopped (a province's year
 # takes seconds; a stuck worker must not hold a job for ever).
 SCORE_JOB_TIME_LIMIT_SECONDS = env_int("SCORE_JOB_TIME_LIMIT_SECONDS", 900)
+# Exports (summaries/exports.py, summaries/jobs.py): an export of more rows
+# than this runs as a background job; its file stays this many hours in a
+# private directory (never under MEDIA_ROOT) and is then deleted. The job's
+# heartbeat, staleness and attempts work as the score jobs' do;
+# EXPORT_JOB_PAUSE_SECONDS is fault injection for the robustness tests only (a
+# run sleeps that long after each EXPORT_JOB_PROGRESS_ROWS rows).
+EXPORT_INLINE_MAX_ROWS = env_int("EXPORT_INLINE_MAX_ROWS", 3000)
+EXPORT_FILE_TTL_HOURS = env_int("EXPORT_FILE_TTL_HOURS", 24)
+EXPORT_FILES_ROOT = Path(
+    env.str("EXPORT_FILES_ROOT", default=str(BASE_DIR / "private" / "exports"))
+)
+EXPORT_JOB_PROGRESS_ROWS = env_int("EXPORT_JOB_PROGRESS_ROWS", 1000)
+EXPORT_JOB_HEARTBEAT_SECONDS = env_int("EXPORT_JOB_HEARTBEAT_SECONDS", 5)
+EXPORT_JOB_STALE_SECONDS = env_int("EXPORT_JOB_STALE_SECONDS", 60)
+EXPORT_JOB_MAX_ATTEMPTS = env_int("EXPORT_JOB_MAX_ATTEMPTS", 3)
+EXPORT_JOB_PAUSE_SECONDS = env_int("EXPORT_JOB_PAUSE_SECONDS", 0)
+EXPORT_JOB_TIME_LIMIT_SECONDS = env_int("EXPORT_JOB_TIME_LIMIT_SECONDS", 1800)
 # The quarterly review (scoring/review.py): days members have to dispute a
 # line once a period is published (or reopened).
 SCORE_DISPUTE_DAYS = env_int("SCORE_DISPUTE_DAYS", 7)

@@ -1,5 +1,9 @@
 """Settings for the test suite: the same stack as base, fast password hashing."""
 
+import os
+import tempfile
+from pathlib import Path
+
 from .base import *  # noqa: F403
 
 DEBUG = False
@@ -9,3 +13,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Export files of the test run, never the project's private directory.
+EXPORT_FILES_ROOT = Path(
+    os.environ.get("EXPORT_FILES_ROOT") or Path(tempfile.gettempdir()) / "lvzhi-test-exports"
+)

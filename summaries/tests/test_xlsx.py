@@ -169,3 +169,47 @@ def test_the_response_is_a_download_with_a_chinese_file_name(tmp_path):
     assert "filename*=utf-8''%E8%8A%B1%E5%90%8D%E5%86%8C.xlsx" in response["Content-Disposition"]
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     assert load_workbook(path)["花名册"].max_row == 5
+
+
+def test_the_fast_row_writer_writes_what_openpyxl_writes(tmp_path, monkeypatch):
+    import decimal
+
+    from django.utils import timezone
+
+    from summaries import xlsx
+
+    values = [
+        None, "", " 前后有空格 ", "=1+1", "a&b<c>\"'", "多行\n文本", True, False, 3, -2.5,
+        decimal.Decimal("12.35"), datetime.date(2024, 3, 5),
+        timezone.make_aware(datetime.datetime(2024, 3, 5, 8, 30)),  # noqa: DTZ001
+        ["not", "a", "value"],
+    ]  # fmt: skip
+    columns = [
+        Column(f"c{i}", value=lambda r, i=i: r[i], number_format="0.00" if i == 10 else None)
+        for i in range(len(values))
+    ]
+
+    def cells(path):
+        ws = load_workbook(path)["S"]
+        return [
+            (
+                c.value,
+                c.data_type,
+                c.number_format,
+                c.quotePrefix,
+                c.border.left.style,
+                c.alignment.wrap_text,
+            )
+            for c in ws[2]
+        ]
+
+    written = {}
+    for fast in (True, False):
+        monkeypatch.setattr(xlsx, "FAST_ROWS", fast)
+        path = tmp_path / f"{fast}.xlsx"
+        write_workbook(path, sheets=[SheetSpec(name="S", columns=columns, rows=[values])])
+        written[fast] = cells(path)
+
+    assert written[True] == written[False]
+    assert written[True][3][:2] == ("=1+1", "s") and written[True][3][3]
+    assert written[True][12][0] == datetime.datetime(2024, 3, 5, 8, 30)  # noqa: DTZ001

@@ -33,6 +33,7 @@ AREAS = (
     "annual",
     "records_archive",
     "summaries",
+    "exports",
 )
 
 
