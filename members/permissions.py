@@ -94,6 +94,8 @@ ROLE_PERMISSIONS = {
         "members.export_directory",
         "members.import_roster",
         "members.manage_accounts",
+        # Earlier years' activities, attendance and honours (summaries/imports.py).
+        "summaries.import_history",
     },
     "leadership": {"members.export_roster", "members.export_directory"},
     "convenor": {"members.export_directory"},

@@ -789,6 +789,12 @@ def upload_first_sheet(file, read):
     read(first worksheet). Refuses files that are too large, password-protected
     or .xls, not .xlsx, that unpack to far more than they weigh, or that the
     reader finds bad (too many rows, formulas: it raises RosterFileError)."""
+    return upload_workbook(file, lambda workbook: read(workbook.worksheets[0]))
+
+
+def upload_workbook(file, read):
+    """upload_first_sheet for readers of every sheet: read(workbook), with the
+    same checks on the file."""
     data = upload_read_bytes(file)
     if data.startswith(OLE_MAGIC):
         raise not_xlsx_error(
@@ -809,7 +815,7 @@ def upload_first_sheet(file, read):
         logger.info("import: unreadable workbook", exc_info=True)
         raise not_xlsx_error() from None
     try:
-        return read(workbook.worksheets[0])
+        return read(workbook)
     except RosterFileError:
         raise
     except Exception:
@@ -826,14 +832,22 @@ def roster_read(file) -> tuple[Dataset, list[int]]:
 
 
 def sheet_rows(
-    ws, *, is_header, normalise=cell_text, no_header_scan: str, no_header_end: str
+    ws,
+    *,
+    is_header,
+    normalise=cell_text,
+    no_header_scan: str,
+    no_header_end: str,
+    max_rows: int | None = None,
+    too_many_rows: str | None = None,
 ) -> tuple[list[str], list[tuple[int, list]]]:
     """The header row and the data rows under it (spreadsheet row number,
     values), with every import's guards on the file: too many rows, a header
     not found in the first HEADER_SCAN_ROWS rows, formulas (values only), the
     row limit. Blank rows are skipped. `is_header(texts)` says whether a row
-    of normalised texts is the header row (and may refuse it)."""
-    max_rows = settings.IMPORT_MAX_ROWS
+    of normalised texts is the header row (and may refuse it). An import with
+    its own limit passes max_rows (and the message that names it)."""
+    max_rows = settings.IMPORT_MAX_ROWS if max_rows is None else max_rows
     headers = None
     rows, formulas = [], []
     # Read-only sheets fill missing rows in, so the count is the spreadsheet row.
@@ -864,7 +878,14 @@ def sheet_rows(
             continue
         if len(rows) == max_rows:
             raise RosterFileError(
-                [RowIssue(None, "", _("数据行数超过上限:一次最多导入 %(n)s 行") % {"n": max_rows})]
+                [
+                    RowIssue(
+                        None,
+                        "",
+                        too_many_rows
+                        or _("数据行数超过上限:一次最多导入 %(n)s 行") % {"n": max_rows},
+                    )
+                ]
             )
         rows.append((row_number, values))
     if headers is None:
