@@ -15,6 +15,7 @@ import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from defusedxml import DefusedXmlException
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
@@ -784,6 +785,16 @@ def not_xlsx_error(message=None) -> RosterFileError:
     )
 
 
+def _unreadable(error: BaseException) -> RosterFileError:
+    """The refusal of a file openpyxl could not read; XML that defusedxml
+    refused (entity expansion, external entities) is named as such."""
+    while error is not None:
+        if isinstance(error, DefusedXmlException):
+            return not_xlsx_error(_("文件中含有不安全的 XML 内容(实体声明),已拒绝读取"))
+        error = error.__cause__ or error.__context__
+    return not_xlsx_error()
+
+
 def upload_first_sheet(file, read):
     """Open an uploaded .xlsx with every check an import needs and return
     read(first worksheet). Refuses files that are too large, password-protected
@@ -811,16 +822,16 @@ def upload_workbook(file, read):
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except RosterFileError:
         raise
-    except Exception:
+    except Exception as error:
         logger.info("import: unreadable workbook", exc_info=True)
-        raise not_xlsx_error() from None
+        raise _unreadable(error) from None
     try:
         return read(workbook)
     except RosterFileError:
         raise
-    except Exception:
+    except Exception as error:
         logger.info("import: unreadable sheet", exc_info=True)
-        raise not_xlsx_error() from None
+        raise _unreadable(error) from None
     finally:
         workbook.close()
 

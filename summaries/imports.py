@@ -288,7 +288,7 @@ def template_workbook(spec: HistoryImport) -> bytes:
             )
             ws.column_dimensions[ws.cell(1, index).column_letter].width = min(2.2 * width + 2, 40)
     notes = workbook.create_sheet(_("填写说明"))
-    notes.append([spec.title])
+    notes.append([str(spec.title)])
     for note in spec.notes:
         notes.append([str(note)])
     notes.column_dimensions["A"].width = 100

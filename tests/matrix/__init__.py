@@ -31,6 +31,7 @@ AREAS = (
     "jobs",
     "review",
     "annual",
+    "imports",
 )
 
 
