@@ -34,7 +34,7 @@ from django.utils.translation import gettext_lazy
 
 from duties.models import Activity, ActivityKind, Participation
 from members.models import Member
-from members.roster import ChineseDateWidget, MobileWidget
+from members.roster import ChineseDateWidget
 from scoring.facts import facts_changed
 from sectors.models import Body, Committee, SectorGroup, Term
 from summaries.imports import (
@@ -45,6 +45,7 @@ from summaries.imports import (
     ImportFileError,
     ImportReport,
     Line,
+    MemberFinder,
     PreviewRow,
     duplicates,
     read_workbook,
@@ -143,30 +144,18 @@ class _Attendance:
         )
 
 
-class _Lookups:
+class _Lookups(MemberFinder):
     """Everything the rows are checked against, one query each."""
 
     def __init__(self, body: Body):
+        super().__init__(body)
         kinds = list(ActivityKind.objects.filter(body=body))
         self.kinds = {k.code: k for k in kinds} | {k.name: k for k in kinds}
         self.kind_names = [k.name for k in kinds if k.is_active]
-        self.terms = list(Term.objects.filter(body=body).order_by("starts_on"))
         self.committees = {
             (c.term_id, c.name): c for c in Committee.objects.filter(term__body=body)
         }
         self.groups = {(g.term_id, g.name): g for g in SectorGroup.objects.filter(term__body=body)}
-        self.by_name = defaultdict(list)
-        self.by_mobile = defaultdict(list)
-        for member in Member.objects.filter(term__body=body).select_related("person"):
-            self.by_name[(member.term_id, _spaceless(member.person.name))].append(member)
-            if member.person.mobile:
-                self.by_mobile[(member.term_id, member.person.mobile)].append(member)
-
-    def term_on(self, day) -> Term | None:
-        for term in reversed(self.terms):
-            if term.starts_on <= day and (term.ends_on is None or day <= term.ends_on):
-                return term
-        return None
 
 
 def _read(file) -> list[Line]:
@@ -187,7 +176,6 @@ def _check(body: Body, lines: list[Line]):
     planned: dict[tuple, _Planned] = {}
     wanted: list[tuple[Line, tuple, Member, str]] = []
     dates = ChineseDateWidget(required=True)
-    mobiles = MobileWidget()
     for line in lines:
         issues = []
         title = line.text(TITLE)
@@ -212,17 +200,12 @@ def _check(body: Body, lines: list[Line]):
         except ValueError as e:
             issues.append(line.issue(DATE, str(e)))
         if day is not None:
-            term = look.term_on(day)
             if day >= today:
                 issues.append(line.issue(DATE, _("只能导入已经举行的活动(今天以前)")))
-            elif term is None:
-                issues.append(
-                    line.issue(
-                        DATE,
-                        _("%(date)s 不在本会任何一届的任期内,请先建立该届")
-                        % {"date": day.isoformat()},
-                    )
-                )
+            else:
+                term, issue = look.term_issue(line, DATE, day)
+                if issue:
+                    issues.append(issue)
         organiser, committee, group = _organiser(line, term, look, issues)
         place = line.text(PLACE)
         if len(place) > 200:
@@ -238,7 +221,7 @@ def _check(body: Body, lines: list[Line]):
                     else _("不能为空"),
                 )
             )
-        member = _member(line, term, look, mobiles, issues)
+        member = look.find(line, term, name_column=NAME, mobile_column=MOBILE, issues=issues)
         if issues:
             errors.extend(issues)
             continue
@@ -294,61 +277,6 @@ def _organiser(line, term, look, issues):
         )
     )
     return None, None, None
-
-
-def _member(line, term, look, mobiles, issues) -> Member | None:
-    name = _spaceless(line.text(NAME))
-    if not name:
-        issues.append(line.issue(NAME, _("不能为空")))
-        return None
-    try:
-        mobile = mobiles.clean(line.cells.get(MOBILE))
-    except ValueError as e:
-        issues.append(line.issue(MOBILE, str(e)))
-        return None
-    if term is None:
-        return None
-    if mobile:
-        found = look.by_mobile.get((term.pk, mobile), [])
-        if not found:
-            issues.append(
-                line.issue(
-                    MOBILE,
-                    _("手机号码“%(mobile)s”不是%(term)s委员的号码")
-                    % {"mobile": mobile, "term": term},
-                )
-            )
-            return None
-        member = found[0]
-        if _spaceless(member.person.name) != name:
-            issues.append(
-                line.issue(
-                    NAME,
-                    _("手机号码“%(mobile)s”是“%(registered)s”的,与本行姓名“%(name)s”不一致")
-                    % {"mobile": mobile, "registered": member.person.name, "name": name[:50]},
-                )
-            )
-            return None
-        return member
-    found = look.by_name.get((term.pk, name), [])
-    if not found:
-        issues.append(
-            line.issue(
-                NAME,
-                _("%(term)s委员中没有名为“%(name)s”的委员") % {"term": term, "name": name[:50]},
-            )
-        )
-        return None
-    if len(found) > 1:
-        issues.append(
-            line.issue(
-                NAME,
-                _("%(term)s有 %(n)s 位名为“%(name)s”的委员,请填写手机号码以区分")
-                % {"term": term, "n": len(found), "name": name},
-            )
-        )
-        return None
-    return found[0]
 
 
 def _plan(body: Body, file):

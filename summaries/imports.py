@@ -9,6 +9,7 @@ ImportReport. The flow is the roster's: check (nothing written), keep the
 checked file behind a signed token, confirm (all rows or none)."""
 
 import io
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -20,6 +21,7 @@ from openpyxl.styles import Font
 
 from members.roster import (
     HEADER_SCAN_ROWS,
+    MobileWidget,
     RosterFileError,
     RowIssue,
     cell_text,
@@ -295,3 +297,103 @@ def template_workbook(spec: HistoryImport) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+# Finding members -------------------------------------------------------------------------
+
+
+class MemberFinder:
+    """The body's seats, read in one query, found as the sign-in sheet import
+    finds them: in the term a date falls in, by mobile when the row gives one
+    (the name must agree), else by name (two seats of one name need the mobile)."""
+
+    def __init__(self, body):
+        from members.models import Member
+        from sectors.models import Term
+
+        self.terms = list(Term.objects.filter(body=body).order_by("starts_on"))
+        self.by_name = defaultdict(list)
+        self.by_mobile = defaultdict(list)
+        for member in Member.objects.filter(term__body=body).select_related("person"):
+            self.by_name[(member.term_id, spaceless(member.person.name))].append(member)
+            if member.person.mobile:
+                self.by_mobile[(member.term_id, member.person.mobile)].append(member)
+
+    def term_on(self, day):
+        for term in reversed(self.terms):
+            if term.starts_on <= day and (term.ends_on is None or day <= term.ends_on):
+                return term
+        return None
+
+    def term_issue(self, line: Line, column: str, day) -> tuple:
+        """(term, issue): the term of the date, or why there is none."""
+        term = self.term_on(day)
+        if term is None:
+            return None, line.issue(
+                column,
+                _("%(date)s 不在本会任何一届的任期内,请先建立该届") % {"date": day.isoformat()},
+            )
+        return term, None
+
+    def find(self, line: Line, term, *, name_column: str, mobile_column: str, issues: list):
+        """The member of the row in the term, or None with the reason added to issues."""
+        name = spaceless(line.text(name_column))
+        if not name:
+            issues.append(line.issue(name_column, _("不能为空")))
+            return None
+        try:
+            mobile = MobileWidget().clean(line.cells.get(mobile_column))
+        except ValueError as e:
+            issues.append(line.issue(mobile_column, str(e)))
+            return None
+        if term is None:
+            return None
+        if mobile:
+            found = self.by_mobile.get((term.pk, mobile), [])
+            if not found:
+                issues.append(
+                    line.issue(
+                        mobile_column,
+                        _("手机号码“%(mobile)s”不是%(term)s委员的号码")
+                        % {"mobile": mobile, "term": term},
+                    )
+                )
+                return None
+            member = found[0]
+            if spaceless(member.person.name) != name:
+                issues.append(
+                    line.issue(
+                        name_column,
+                        _("手机号码“%(mobile)s”是“%(registered)s”的,与本行姓名“%(name)s”不一致")
+                        % {"mobile": mobile, "registered": member.person.name, "name": name[:50]},
+                    )
+                )
+                return None
+            return member
+        return self.by_name_in(line, term, name, column=name_column, issues=issues)
+
+    def by_name_in(self, line: Line, term, name: str, *, column: str, issues: list):
+        found = self.by_name.get((term.pk, spaceless(name)), [])
+        if not found:
+            issues.append(
+                line.issue(
+                    column,
+                    _("%(term)s委员中没有名为“%(name)s”的委员") % {"term": term, "name": name[:50]},
+                )
+            )
+            return None
+        if len(found) > 1:
+            issues.append(
+                line.issue(
+                    column,
+                    _("%(term)s有 %(n)s 位名为“%(name)s”的委员,请填写手机号码以区分")
+                    % {"term": term, "n": len(found), "name": name},
+                )
+            )
+            return None
+        return found[0]
+
+
+def spaceless(text: str) -> str:
+    # Two-character names are often typed with spaces to line up: "张  三".
+    return "".join(text.split())
