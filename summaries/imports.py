@@ -266,8 +266,9 @@ def registry() -> dict[str, HistoryImport]:
     time so each app's module is imported only when a page needs it."""
     from duties import history_import as activities
     from members import honour_import as honours
+    from reports import history_import as reports
 
-    found = [activities.IMPORT, honours.IMPORT]
+    found = [activities.IMPORT, reports.IMPORT, honours.IMPORT]
     return {i.slug: i for i in found}
 
 
