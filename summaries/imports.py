@@ -266,9 +266,10 @@ def registry() -> dict[str, HistoryImport]:
     time so each app's module is imported only when a page needs it."""
     from duties import history_import as activities
     from members import honour_import as honours
+    from proposals import history_import as proposals
     from reports import history_import as reports
 
-    found = [activities.IMPORT, reports.IMPORT, honours.IMPORT]
+    found = [activities.IMPORT, proposals.IMPORT, reports.IMPORT, honours.IMPORT]
     return {i.slug: i for i in found}
 
 

@@ -221,7 +221,7 @@ def test_the_index_lists_each_import_with_its_template(client, world):
         assert reverse("summaries:import_template", args=[slug]) in page
 
 
-@pytest.mark.parametrize("slug", ["activities", "honours"])
+@pytest.mark.parametrize("slug", ["activities", "proposals", "reports", "honours"])
 def test_each_template_is_a_workbook_the_import_reads(client, world, slug):
     client.force_login(world.staff)
     response = client.get(reverse("summaries:import_template", args=[slug]))
