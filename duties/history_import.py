@@ -28,6 +28,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -39,6 +40,7 @@ from scoring.facts import facts_changed
 from sectors.models import Body, Committee, SectorGroup, Term
 from summaries.imports import (
     NEW,
+    PREVIEW_ROWS,
     UNCHANGED,
     UPDATE,
     HistoryImport,
@@ -439,10 +441,17 @@ def activities_history_apply(*, body: Body, file, by) -> ImportReport:
         % {"n": len(new_activities), "m": len(changed_activities)},
         _("新增出席记录 %(n)s 条,更新 %(m)s 条") % {"n": len(new_rows), "m": len(changed_rows)},
     ]
-    report.activities = sorted(
+    shown = sorted(
         (p.existing for p in planned.values() if p.existing.pk in touched or p.changed),
         key=lambda a: (a.starts_at, a.pk),
     )
+    report.records = [
+        (
+            f"{a.theme}({timezone.localdate(a.starts_at):%Y-%m-%d})",
+            reverse("duties:activity", args=[a.pk]),
+        )
+        for a in shown[:PREVIEW_ROWS]
+    ]
     return report
 
 

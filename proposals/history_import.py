@@ -21,6 +21,7 @@ import datetime
 import re
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -40,6 +41,7 @@ from scoring.facts import facts_changed
 from sectors.models import Body, PlenarySession
 from summaries.imports import (
     NEW,
+    PREVIEW_ROWS,
     UNCHANGED,
     UPDATE,
     HistoryImport,
@@ -413,6 +415,10 @@ def proposals_history_apply(*, body: Body, file, by) -> ImportReport:
         Proposer.objects.filter(proposal_id__in=touched).values_list("member_id", flat=True)
     )
     report.applied = True
+    report.records = [
+        (f"{p.title}", reverse("proposals:detail", args=[p.pk]))
+        for p in (created + changed)[:PREVIEW_ROWS]
+    ]
     report.created = [
         _("新增提案 %(n)s 件,更新 %(m)s 件") % {"n": len(created), "m": len(changed)},
         _("新增提案人 %(p)s 人次,交办 %(r)s 条,满意度 %(s)s 条")

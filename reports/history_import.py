@@ -17,6 +17,7 @@ import datetime
 import re
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -33,6 +34,7 @@ from scoring.facts import facts_changed
 from sectors.models import Body
 from summaries.imports import (
     NEW,
+    PREVIEW_ROWS,
     UNCHANGED,
     UPDATE,
     HistoryImport,
@@ -324,6 +326,10 @@ def reports_history_apply(*, body: Body, file, by) -> ImportReport:
     ReportInstruction.objects.bulk_create(instructions)
     facts_changed(sorted({want["member"].pk for kind, want in plan if kind != UNCHANGED}))
     report.applied = True
+    report.records = [
+        (f"{r.title}", reverse("reports:detail", args=[r.pk]))
+        for r in (created + changed)[:PREVIEW_ROWS]
+    ]
     report.created = [
         _("新增信息 %(n)s 条,更新 %(m)s 条") % {"n": len(created), "m": len(changed)},
         _("新增采用 %(n)s 项,更正 %(m)s 项;新增批示 %(k)s 项")

@@ -91,6 +91,7 @@ class ImportReport:
     errors: list = field(default_factory=list)
     rows: list = field(default_factory=list)
     created: list = field(default_factory=list)  # lines of the result page: what was written
+    records: list = field(default_factory=list)  # (text, url) of written records to open
     applied: bool = False
 
     @property
@@ -122,7 +123,7 @@ class ImportReport:
 
     def fail(self, errors) -> "ImportReport":
         self.errors = sorted(errors, key=lambda i: (i.sheet == "", i.sheet, i.row or 0))
-        self.rows, self.created, self.applied = [], [], False
+        self.rows, self.created, self.records, self.applied = [], [], [], False
         return self
 
 

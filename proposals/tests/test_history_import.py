@@ -4,6 +4,7 @@ import datetime
 import io
 
 import pytest
+from django.urls import reverse
 from openpyxl import Workbook
 
 from proposals.history_import import HEADERS, proposals_history_apply, proposals_history_preview
@@ -72,6 +73,9 @@ def test_a_closed_proposal_with_proposers_units_and_satisfaction(
         ("市财政局", "assist", "done"),
     ]
     assert p.ratings.get().satisfaction == "satisfied"
+    assert result.records == [
+        ("关于推进老旧小区改造的建议", reverse("proposals:detail", args=[p.pk]))
+    ]
     facts = DutyFact.objects.filter(member=w.colleague).values_list("kind", "on")
     assert sorted(facts) == [
         ("proposal.accepted", datetime.date(2024, 1, 20)),

@@ -67,7 +67,9 @@ def test_staff_import_a_ledger_with_a_bad_row_fix_it_and_find_the_attendance(
     expect(page.get_by_test_id("import-result")).to_contain_text("新建活动 2 项")
     expect(page.get_by_test_id("import-result")).to_contain_text("新增出席记录 3 条")
     page.screenshot(path=str(tmp_path / "result-desktop.png"), full_page=True)
-    page.get_by_test_id("imported-activities").get_by_role("link", name="营商环境专题调研").click()
+    page.get_by_test_id("imported-records").get_by_role(
+        "link", name="营商环境专题调研(2024-05-16)"
+    ).click()
     expect(page.locator("body")).to_contain_text("营商环境专题调研")
     page.get_by_role("link", name="名单与出席").click()
     expect(page.locator("body")).to_contain_text(colleague)
