@@ -1,11 +1,13 @@
 """The history imports' shared reader (every refusal of a file), the honours
 import, and the staff pages: upload, preview, confirm, result."""
 
+import datetime
 import io
 import zipfile
 
 import openpyxl.xml
 import pytest
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
@@ -189,6 +191,13 @@ def test_honours_are_imported_once_and_become_facts(
     assert Honour.objects.get(person=world.member.person, title="优秀政协委员").level == "province"
 
 
+def test_the_database_refuses_a_second_honour_of_a_title_in_a_year(world):
+    f.HonourFactory(person=world.member.person, awarded_on=datetime.date(2024, 1, 10))
+    f.HonourFactory(person=world.member.person, awarded_on=datetime.date(2025, 1, 10))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        f.HonourFactory(person=world.member.person, awarded_on=datetime.date(2024, 12, 1))
+
+
 def test_honour_rows_with_problems_are_listed(world):
     f.MemberFactory(term=world.term, person=f.PersonFactory(name=world.member.person.name))
     rows = [
@@ -258,6 +267,11 @@ def test_staff_upload_see_the_preview_confirm_and_find_the_result(client, kinds)
     again = client.post(reverse("summaries:import_confirm", args=["activities"]), {"token": token})
     assert again.status_code == 302
     assert Participation.objects.count() == 2
+    # the same file checked again: nothing to import
+    file.seek(0)
+    same = client.post(url, {"body": w.body.pk, "file": file})
+    assert "2 行无变化" in same.content.decode()
+    assert same.context["token"] is None
 
 
 def test_a_token_is_good_only_for_its_user_and_import(client, kinds):
