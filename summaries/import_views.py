@@ -7,6 +7,7 @@ and the body), so the confirm imports exactly what was checked. The work is
 in each import's preview/apply functions (summaries.imports.registry)."""
 
 import re
+from urllib.parse import quote
 
 from django import forms
 from django.contrib import messages
@@ -82,16 +83,12 @@ def import_template(request, slug):
     require_permission(request.user, PERMISSION)
     spec = _spec(slug)
     response = HttpResponse(template_workbook(spec), content_type=XLSX)
+    # An ASCII name for old browsers, the Chinese one (RFC 6266) for the rest.
+    name = quote(f"{spec.title}模板.xlsx")
     response["Content-Disposition"] = (
-        f"attachment; filename=\"template.xlsx\"; filename*=UTF-8''{_quote(spec.title)}.xlsx"
+        f"attachment; filename=\"template.xlsx\"; filename*=UTF-8''{name}"
     )
     return response
-
-
-def _quote(text) -> str:
-    from urllib.parse import quote
-
-    return quote(f"{text}模板")
 
 
 def _page(request, spec, form, **context):
