@@ -150,10 +150,14 @@ def read_workbook(
     def read(workbook) -> list[Line]:
         sheets = workbook.worksheets if every_sheet else workbook.worksheets[:1]
         lines: list[Line] = []
+        headed = 0
         for ws in sheets:
-            lines.extend(
-                _sheet_lines(ws, headers, required, key_headers, limit - len(lines), too_many)
-            )
+            found = _sheet_lines(ws, headers, required, key_headers, limit - len(lines), too_many)
+            if found is not None:
+                headed += 1
+                lines.extend(found)
+        if not headed:
+            raise ImportFileError([Issue("", None, "", _no_header(key_headers))])
         if not lines:
             raise ImportFileError([Issue("", None, "", _("表格中没有数据行"))])
         return lines
@@ -166,14 +170,20 @@ def read_workbook(
         raise ImportFileError([Issue("", i.row, i.column, i.message) for i in e.issues]) from None
 
 
-def _sheet_lines(ws, headers, required, key_headers, budget, too_many) -> list[Line]:
-    def is_header(texts) -> bool:
-        return all(h in texts for h in key_headers)
-
-    no_header = _("未找到表头:前%(n)s行中应有%(columns)s等列标题") % {
+def _no_header(key_headers) -> str:
+    return _("未找到表头:前%(n)s行中应有%(columns)s等列标题") % {
         "n": HEADER_SCAN_ROWS,
         "columns": "、".join(f"“{h}”" for h in key_headers),
     }
+
+
+def _sheet_lines(ws, headers, required, key_headers, budget, too_many) -> list[Line] | None:
+    """The sheet's rows, or None for a sheet without the header row."""
+
+    def is_header(texts) -> bool:
+        return all(h in texts for h in key_headers)
+
+    no_header = _no_header(key_headers)
     try:
         found, rows = sheet_rows(
             ws,
@@ -188,7 +198,7 @@ def _sheet_lines(ws, headers, required, key_headers, budget, too_many) -> list[L
         # A sheet kept only for notes (说明) has no header: skip it; a sheet
         # with one but bad rows is the file's problem.
         if [i.message for i in e.issues] == [no_header]:
-            return []
+            return None
         raise ImportFileError(
             [Issue(ws.title, i.row, i.column, i.message) for i in e.issues]
         ) from None
@@ -259,7 +269,6 @@ class HistoryImport:
     example: dict  # sheet name -> rows of example values, for the template
     preview: Callable  # (body=, file=) -> ImportReport, writes nothing
     apply: Callable  # (body=, file=, by=) -> ImportReport, all rows or none
-    every_sheet: bool = True
 
 
 def registry() -> dict[str, HistoryImport]:

@@ -317,6 +317,11 @@ def test_an_unknown_import_is_404(client, world):
     assert client.get(reverse("summaries:import", args=["nothing"])).status_code == 404
 
 
-def test_an_empty_workbook_is_refused(kinds):
+def test_a_workbook_without_the_header_row_is_refused(kinds):
     report = activities_history_preview(body=kinds.body, file=saved(Workbook()))
+    assert file_errors(report) == ["文件:未找到表头:前10行中应有“活动名称”、“姓名”等列标题"]
+
+
+def test_a_workbook_with_headers_and_no_rows_is_refused(kinds):
+    report = activities_history_preview(body=kinds.body, file=workbook({"2024": []}))
     assert file_errors(report) == ["文件:表格中没有数据行"]
