@@ -28,7 +28,7 @@ from pathlib import Path
 RESULTS = Path(__file__).resolve().parent / "results.md"
 TARGET_MS = 500  # the target for a page: median of 20 warm requests
 CHILD_KINDS = ("export", "csv", "attendance")
-PARTS = ("members", "duties", "proposals", "reports", "scoring", "summaries", "exports")
+PARTS = ("members", "duties", "proposals", "reports", "scoring", "summaries", "exports", "imports")
 ROSTER_HEADERS = (
     "委员编号", "姓名", "性别", "民族", "出生日期", "党派", "界别", "界别小组", "工作单位", "职务",
     "手机号码", "常委", "任职日期",
@@ -139,6 +139,10 @@ def _bench_scale(scale, args) -> list[tuple]:
         from bench.exports import bench_exports
 
         rows += bench_exports(scale, term, args, where)
+    if "imports" in parts:
+        from bench.imports import bench_imports
+
+        rows += bench_imports(scale)
     return rows
 
 

@@ -266,6 +266,7 @@ class Participation(models.Model):
         STAFF = "staff", _("工作人员添加")
         CHECKIN = "checkin", _("扫码签到")
         SHEET = "sheet", _("签到表导入")
+        HISTORY = "history", _("历史数据导入")
 
     class Role(models.TextChoices):
         PARTICIPANT = "participant", _("参加")

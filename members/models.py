@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import ExtractYear
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -178,6 +179,15 @@ class Honour(models.Model):
         verbose_name = _("表彰")
         verbose_name_plural = _("表彰")
         ordering = ["-awarded_on"]
+        constraints = [
+            # The natural key the history import reads (members.honour_import).
+            models.UniqueConstraint(
+                "person",
+                "title",
+                ExtractYear("awarded_on"),
+                name="one_honour_per_person_title_year",
+            )
+        ]
 
     def __str__(self):
         return self.title

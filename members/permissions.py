@@ -104,6 +104,8 @@ ROLE_PERMISSIONS = {
         "members.manage_accounts",
         "summaries.view",
         *SUMMARY_EXPORTS,
+        # Earlier years' activities, attendance and honours (summaries/imports.py).
+        "summaries.import_history",
     },
     "leadership": {
         "members.export_roster",

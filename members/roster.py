@@ -15,6 +15,7 @@ import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from defusedxml import DefusedXmlException
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
@@ -784,11 +785,27 @@ def not_xlsx_error(message=None) -> RosterFileError:
     )
 
 
+def _unreadable(error: BaseException) -> RosterFileError:
+    """The refusal of a file openpyxl could not read; XML that defusedxml
+    refused (entity expansion, external entities) is named as such."""
+    while error is not None:
+        if isinstance(error, DefusedXmlException):
+            return not_xlsx_error(_("文件中含有不安全的 XML 内容(实体声明),已拒绝读取"))
+        error = error.__cause__ or error.__context__
+    return not_xlsx_error()
+
+
 def upload_first_sheet(file, read):
     """Open an uploaded .xlsx with every check an import needs and return
     read(first worksheet). Refuses files that are too large, password-protected
     or .xls, not .xlsx, that unpack to far more than they weigh, or that the
     reader finds bad (too many rows, formulas: it raises RosterFileError)."""
+    return upload_workbook(file, lambda workbook: read(workbook.worksheets[0]))
+
+
+def upload_workbook(file, read):
+    """upload_first_sheet for readers of every sheet: read(workbook), with the
+    same checks on the file."""
     data = upload_read_bytes(file)
     if data.startswith(OLE_MAGIC):
         raise not_xlsx_error(
@@ -805,16 +822,16 @@ def upload_first_sheet(file, read):
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except RosterFileError:
         raise
-    except Exception:
+    except Exception as error:
         logger.info("import: unreadable workbook", exc_info=True)
-        raise not_xlsx_error() from None
+        raise _unreadable(error) from None
     try:
-        return read(workbook.worksheets[0])
+        return read(workbook)
     except RosterFileError:
         raise
-    except Exception:
+    except Exception as error:
         logger.info("import: unreadable sheet", exc_info=True)
-        raise not_xlsx_error() from None
+        raise _unreadable(error) from None
     finally:
         workbook.close()
 
@@ -826,14 +843,22 @@ def roster_read(file) -> tuple[Dataset, list[int]]:
 
 
 def sheet_rows(
-    ws, *, is_header, normalise=cell_text, no_header_scan: str, no_header_end: str
+    ws,
+    *,
+    is_header,
+    normalise=cell_text,
+    no_header_scan: str,
+    no_header_end: str,
+    max_rows: int | None = None,
+    too_many_rows: str | None = None,
 ) -> tuple[list[str], list[tuple[int, list]]]:
     """The header row and the data rows under it (spreadsheet row number,
     values), with every import's guards on the file: too many rows, a header
     not found in the first HEADER_SCAN_ROWS rows, formulas (values only), the
     row limit. Blank rows are skipped. `is_header(texts)` says whether a row
-    of normalised texts is the header row (and may refuse it)."""
-    max_rows = settings.IMPORT_MAX_ROWS
+    of normalised texts is the header row (and may refuse it). An import with
+    its own limit passes max_rows (and the message that names it)."""
+    max_rows = settings.IMPORT_MAX_ROWS if max_rows is None else max_rows
     headers = None
     rows, formulas = [], []
     # Read-only sheets fill missing rows in, so the count is the spreadsheet row.
@@ -864,7 +889,14 @@ def sheet_rows(
             continue
         if len(rows) == max_rows:
             raise RosterFileError(
-                [RowIssue(None, "", _("数据行数超过上限:一次最多导入 %(n)s 行") % {"n": max_rows})]
+                [
+                    RowIssue(
+                        None,
+                        "",
+                        too_many_rows
+                        or _("数据行数超过上限:一次最多导入 %(n)s 行") % {"n": max_rows},
+                    )
+                ]
             )
         rows.append((row_number, values))
     if headers is None:

@@ -129,7 +129,17 @@ def term_carry_over(
     return created
 
 
+@transaction.atomic
 def honour_add(*, by, person: Person, title: str, level: str, awarded_on: datetime.date) -> Honour:
+    """One honour of a person; the same title twice in one year is refused
+    (the natural key the history import reads, held by a constraint)."""
+    if Honour.objects.filter(person=person, title=title, awarded_on__year=awarded_on.year).exists():
+        raise ValidationError(
+            {
+                "title": _("%(year)s 年已登记过“%(title)s”")
+                % {"year": awarded_on.year, "title": title}
+            }
+        )
     honour = Honour.objects.create(person=person, title=title, level=level, awarded_on=awarded_on)
     facts_changed(person.seats.values_list("pk", flat=True))
     return honour

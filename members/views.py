@@ -295,9 +295,13 @@ def honour_add(request, pk):
     member = get_member_for_user(request.user, pk, write=True)
     form = HonourForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.honour_add(by=request.user, person=member.person, **form.cleaned_data)
-        messages.success(request, _("已添加表彰"))
-        return redirect("members:detail", pk=member.pk)
+        try:
+            services.honour_add(by=request.user, person=member.person, **form.cleaned_data)
+        except ValidationError as error:
+            errors_to_form(form, error)
+        else:
+            messages.success(request, _("已添加表彰"))
+            return redirect("members:detail", pk=member.pk)
     return render(request, "members/honour_form.html", {"member": member, "form": form})
 
 

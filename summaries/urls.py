@@ -3,7 +3,7 @@ the exports and the imports."""
 
 from django.urls import path
 
-from summaries import export_views, record_views, views
+from summaries import export_views, import_views, record_views, views
 
 app_name = "summaries"
 
@@ -36,4 +36,8 @@ urlpatterns = [
     path("exports/jobs/<int:pk>/", export_views.job_detail, name="export_job"),
     path("exports/jobs/<int:pk>/status/", export_views.job_status, name="export_job_status"),
     path("exports/jobs/<int:pk>/download/", export_views.job_download, name="export_job_download"),
+    path("imports/", import_views.imports_index, name="imports"),
+    path("imports/<slug:slug>/", import_views.import_page, name="import"),
+    path("imports/<slug:slug>/template.xlsx", import_views.import_template, name="import_template"),
+    path("imports/<slug:slug>/confirm/", import_views.import_confirm, name="import_confirm"),
 ]

@@ -247,6 +247,10 @@ SCORE_DISPUTE_DAYS = env_int("SCORE_DISPUTE_DAYS", 7)
 # Roster import limits (members/roster.py).
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 5 * 1024 * 1024)
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 5000)
+# History imports (summaries/imports.py): a workbook of several years' attendance
+# is larger than a roster; its rows are written in batches of IMPORT_BATCH_SIZE.
+IMPORT_HISTORY_MAX_ROWS = env_int("IMPORT_HISTORY_MAX_ROWS", 20000)
+IMPORT_BATCH_SIZE = env_int("IMPORT_BATCH_SIZE", 1000)
 
 # Proposal handling (proposals/services/handling.py): days a unit has to object
 # to a routing, months it has to reply, and months for re-handling after 不满意.

@@ -119,6 +119,17 @@ def test_honour_is_kept_on_the_person(world, client):
     assert "优秀政协委员(省级)" in html
 
 
+def test_the_same_honour_twice_in_a_year_is_refused_next_to_the_title(world, client):
+    client.force_login(world.staff)
+    url = reverse("members:honour_add", args=[world.member.pk])
+    data = {"title": "优秀政协委员", "level": "province", "awarded_on": "2025-12-01"}
+    assert client.post(url, data).status_code == 302
+    response = client.post(url, {**data, "awarded_on": "2025-03-01"})
+    assert response.status_code == 200
+    assert response.context["form"].errors["title"] == ["2025 年已登记过“优秀政协委员”"]
+    assert world.member.person.honours.count() == 1
+
+
 def test_notice_send_to_a_queryset_is_idempotent(world):
     persons = world.member.person.__class__.objects.filter(seats__term=world.term)
     first = services.notice_send(persons=persons, key="batch-1", title="通知")

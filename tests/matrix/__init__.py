@@ -34,6 +34,7 @@ AREAS = (
     "records_archive",
     "summaries",
     "exports",
+    "imports",
 )
 
 
