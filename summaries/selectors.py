@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection
-from django.db.models import Avg, Count, F, OuterRef, Q, Subquery, Sum, Window
+from django.db.models import Avg, Case, Count, F, OuterRef, Q, Subquery, Sum, When, Window
 from django.db.models.functions import Rank
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -40,15 +40,22 @@ def summary_bodies(viewer: Viewer):
     """Bodies whose summaries the viewer reads: those whose staff or leadership
     they are, and the bodies below those (an upper body reads its lower ones).
     Levels are at most four deep, so three steps down find every one."""
-    readable = set(scoring_selectors.bodies_readable(viewer).values_list("pk", flat=True))
+    # Upper bodies first (a city above its districts), then by name.
+    depth = Case(
+        When(parent__isnull=True, then=0),
+        When(parent__parent__isnull=True, then=1),
+        When(parent__parent__parent__isnull=True, then=2),
+        default=3,
+    )
     if viewer.is_admin:
-        return Body.objects.order_by("name")
+        return Body.objects.order_by(depth, "name")
+    readable = set(scoring_selectors.bodies_readable(viewer).values_list("pk", flat=True))
     below = Body.objects.filter(
         Q(parent_id__in=readable)
         | Q(parent__parent_id__in=readable)
         | Q(parent__parent__parent_id__in=readable)
     ).values_list("pk", flat=True)
-    return Body.objects.filter(Q(pk__in=readable) | Q(pk__in=below)).order_by("name")
+    return Body.objects.filter(Q(pk__in=readable) | Q(pk__in=below)).order_by(depth, "name")
 
 
 def convened_groups(viewer: Viewer):

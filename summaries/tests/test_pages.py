@@ -288,7 +288,10 @@ def test_an_upper_bodys_leadership_reads_the_lower_bodies(client, body, leader):
     assert response.status_code == 200
     assert f'data-body="{lower.pk}"' in response.content.decode()
     assert client.get(reverse("summaries:annual", args=[lower.pk, YEAR])).status_code == 200
-    assert lower.name in client.get(reverse("summaries:index")).content.decode()
+    index = client.get(reverse("summaries:index")).content.decode()
+    # the upper body first, though its name sorts after the lower one's
+    assert lower.name < body.name
+    assert 0 < index.index(body.name) < index.index(lower.name)
 
     # the lower body's staff read their own, not the upper one's
     client.force_login(lower_staff)
