@@ -42,6 +42,7 @@ def test_a_member_sees_the_six_ones_and_writes_the_duty_report(
     page = login_as("member")
 
     page.get_by_role("button", name="菜单").click()
+    page.get_by_role("button", name="我的履职").click()
     page.get_by_role("link", name="我的六个一").click()
 
     expect(page.get_by_role("heading", level=1)).to_contain_text("年度履职清单")
@@ -51,6 +52,7 @@ def test_a_member_sees_the_six_ones_and_writes_the_duty_report(
     _fits(page)
 
     page.get_by_role("button", name="菜单").click()
+    page.get_by_role("button", name="我的履职").click()
     page.get_by_role("link", name="述职报告").click()
     page.get_by_label("述职报告", exact=True).fill("一年来参加专题调研,提交提案一件。")
     page.get_by_role("button", name="保存").click()

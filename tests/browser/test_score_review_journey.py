@@ -158,6 +158,7 @@ def test_adjust_publish_dispute_correct_and_finalise(
     expect(phone.get_by_test_id("grade")).to_have_text("优秀")
     expect(phone.get_by_test_id("dispute-form")).to_have_count(0)
     phone.get_by_role("button", name="菜单").click()
+    phone.locator("#mainnav").get_by_role("button", name="我的履职").click()
     phone.locator("#mainnav").get_by_role("link", name="我的评分").click()
     expect(phone.get_by_test_id("my-scores")).to_contain_text("15.00")
     expect(phone.get_by_test_id("my-scores")).to_contain_text("已定稿")
