@@ -28,21 +28,18 @@ interleave and a run killed midway leaves nothing half-written. Around it:
 
 import datetime
 import logging
-import os
-import socket
-import threading
 import time
-import uuid
 from functools import partial
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from config.job_runs import JobRun, heartbeat_fresh, worker_gone
 from scoring.models import Rulebook, ScoreJob, ScorePeriod
 from scoring.services import period_compute, period_open, rulebook_in_force
 from sectors.models import Body
@@ -160,39 +157,18 @@ def score_job_enqueue(job: ScoreJob) -> None:
 # Running -----------------------------------------------------------------------------
 
 
-def _lock_key(job_id: int) -> list[int]:
-    return [LOCK_SPACE, job_id % 2**31]
+class _Run(JobRun):
+    """A score job's run (config.job_runs): the heartbeat also writes the
+    latest progress the computation reported."""
 
-
-class _Run:
-    """One run of a job by this process: its name on the job row (host, pid
-    and a token), the latest progress the computation reported, and, on
-    PostgreSQL, the thread that holds the job's advisory lock on a
-    connection of its own and writes the heartbeat with the progress."""
+    model = ScoreJob
+    lock_space = LOCK_SPACE
+    heartbeat_setting = "SCORE_JOB_HEARTBEAT_SECONDS"
+    label = "score-job"
 
     def __init__(self, job_id: int):
-        self.job_id = job_id
-        self.name = f"{socket.gethostname()[:80]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        self.locks = connection.vendor == "postgresql"
-        self.owned = not self.locks  # without locks the job row alone decides
+        super().__init__(job_id)
         self.latest = (P.READING, 0, 0)
-        self._ready = threading.Event()
-        self._stop = threading.Event()
-        self._thread = None
-
-    def __enter__(self):
-        if self.locks:
-            self._thread = threading.Thread(
-                target=self._beat, name=f"score-job-{self.job_id}", daemon=True
-            )
-            self._thread.start()
-            self._ready.wait()
-        return self
-
-    def __exit__(self, *exc_info):
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join()
 
     def progress(self, phase: str, done: int, total: int) -> None:
         # Called inside the computation's transaction: only remember it (one
@@ -201,28 +177,13 @@ class _Run:
         if phase == P.WRITING and settings.SCORE_JOB_PAUSE_SECONDS:
             time.sleep(settings.SCORE_JOB_PAUSE_SECONDS)  # fault injection: mid-job
 
-    def _beat(self):
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", _lock_key(self.job_id))
-                self.owned = cursor.fetchone()[0]
-            self._ready.set()
-            while self.owned and not self._stop.wait(settings.SCORE_JOB_HEARTBEAT_SECONDS):
-                phase, done, total = self.latest
-                ScoreJob.objects.filter(pk=self.job_id, runner=self.name, status=S.RUNNING).update(
-                    heartbeat_at=timezone.now(), phase=phase, done=done, total=total
-                )
-        except Exception:
-            # The lock goes with the connection: the sweeper hands the job on.
-            log.exception("the heartbeat of score job %s stopped", self.job_id)
-        finally:
-            self._ready.set()
-            connection.close()  # this thread's own connection, and the lock with it
+    def heartbeat_values(self) -> dict:
+        phase, done, total = self.latest
+        return {"phase": phase, "done": done, "total": total}
 
 
 def _fresh(job: ScoreJob, now) -> bool:
-    stale = datetime.timedelta(seconds=settings.SCORE_JOB_STALE_SECONDS)
-    return job.heartbeat_at is not None and now - job.heartbeat_at < stale
+    return heartbeat_fresh(job, stale_seconds=settings.SCORE_JOB_STALE_SECONDS, now=now)
 
 
 @transaction.atomic
@@ -355,14 +316,9 @@ def _requeue_busy(job: ScoreJob, run: _Run) -> ScoreJob:
 
 
 def _worker_gone(job: ScoreJob, now) -> bool:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", _lock_key(job.pk))
-            if not cursor.fetchone()[0]:
-                return False  # its worker holds it: alive, however slow
-            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", _lock_key(job.pk))
-        return True
-    return not _fresh(job, now)
+    return worker_gone(
+        job, lock_space=LOCK_SPACE, stale_seconds=settings.SCORE_JOB_STALE_SECONDS, now=now
+    )
 
 
 def score_jobs_sweep() -> dict:

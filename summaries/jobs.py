@@ -25,21 +25,19 @@ calls export_job_run. The same shape as the score jobs (scoring/jobs.py):
 import datetime
 import logging
 import os
-import socket
-import threading
 import time
-import uuid
 from functools import partial
 from pathlib import Path
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import connection, transaction
+from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from config.job_runs import JobRun, heartbeat_fresh, worker_gone
 from summaries.exports import ExportKind, export_kind, export_prepare
 from summaries.models import ExportJob
 from summaries.xlsx import write_workbook
@@ -86,69 +84,32 @@ def export_job_enqueue(job: ExportJob) -> None:
 # Running -----------------------------------------------------------------------------
 
 
-def _lock_key(job_id: int) -> list[int]:
-    return [LOCK_SPACE, job_id % 2**31]
+class _Run(JobRun):
+    """An export job's run (config.job_runs): the heartbeat also writes the
+    rows written so far."""
 
-
-class _Run:
-    """One run of a job by this process: its name on the job row, the rows
-    written so far, and, on PostgreSQL, the thread that holds the job's
-    advisory lock on a connection of its own and writes the heartbeat."""
+    model = ExportJob
+    lock_space = LOCK_SPACE
+    heartbeat_setting = "EXPORT_JOB_HEARTBEAT_SECONDS"
+    label = "export-job"
 
     def __init__(self, job_id: int):
-        self.job_id = job_id
-        self.name = f"{socket.gethostname()[:80]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        self.locks = connection.vendor == "postgresql"
-        self.owned = not self.locks
+        super().__init__(job_id)
         self.done = 0
-        self._ready = threading.Event()
-        self._stop = threading.Event()
-        self._thread = None
-
-    def __enter__(self):
-        if self.locks:
-            self._thread = threading.Thread(
-                target=self._beat, name=f"export-job-{self.job_id}", daemon=True
-            )
-            self._thread.start()
-            self._ready.wait()
-        return self
-
-    def __exit__(self, *exc_info):
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join()
 
     def progress(self, done: int) -> None:
         self.done = done
         if not self.locks:  # no heartbeat thread: write it here
-            self._write()
+            self.heartbeat()
         if settings.EXPORT_JOB_PAUSE_SECONDS:
             time.sleep(settings.EXPORT_JOB_PAUSE_SECONDS)  # fault injection: mid-job
 
-    def _write(self) -> None:
-        ExportJob.objects.filter(pk=self.job_id, runner=self.name, status=S.RUNNING).update(
-            heartbeat_at=timezone.now(), done=self.done
-        )
-
-    def _beat(self):
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", _lock_key(self.job_id))
-                self.owned = cursor.fetchone()[0]
-            self._ready.set()
-            while self.owned and not self._stop.wait(settings.EXPORT_JOB_HEARTBEAT_SECONDS):
-                self._write()
-        except Exception:
-            log.exception("the heartbeat of export job %s stopped", self.job_id)
-        finally:
-            self._ready.set()
-            connection.close()  # this thread's own connection, and the lock with it
+    def heartbeat_values(self) -> dict:
+        return {"done": self.done}
 
 
 def _fresh(job: ExportJob, now) -> bool:
-    stale = datetime.timedelta(seconds=settings.EXPORT_JOB_STALE_SECONDS)
-    return job.heartbeat_at is not None and now - job.heartbeat_at < stale
+    return heartbeat_fresh(job, stale_seconds=settings.EXPORT_JOB_STALE_SECONDS, now=now)
 
 
 @transaction.atomic
@@ -283,14 +244,9 @@ def _finish(job: ExportJob, run: _Run, status, *, message="", **values) -> Expor
 
 
 def _worker_gone(job: ExportJob, now) -> bool:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", _lock_key(job.pk))
-            if not cursor.fetchone()[0]:
-                return False
-            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", _lock_key(job.pk))
-        return True
-    return not _fresh(job, now)
+    return worker_gone(
+        job, lock_space=LOCK_SPACE, stale_seconds=settings.EXPORT_JOB_STALE_SECONDS, now=now
+    )
 
 
 def export_jobs_sweep() -> dict:
