@@ -26,6 +26,8 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from bench.generator_casework import CaseworkBuilder
+from bench.generator_consultations import consultations_build, consultations_ensure
+from consultations.models import Consultation
 from duties.models import Activity, ActivityKind, Participation, SelfReportedDuty
 from duties.services import activity_kinds_ensure_defaults
 from members.models import Honour, Member, Party, Person
@@ -343,6 +345,11 @@ def generate(
     names = [b.name for b in plan]
     existing = set(Body.objects.filter(name__in=names).values_list("name", flat=True))
     if existing and len(existing) == len(names):
+        # Data generated before the consultations step gets its sessions now.
+        default_now = datetime.datetime.combine(
+            AS_OF, datetime.time(12), tzinfo=timezone.get_default_timezone()
+        )
+        consultations_ensure(names, seed=seed, now=now or default_now, user=_generator_user())
         return {"scale": scale, "created": False, **plan_summary(names)}
     if existing:
         raise GeneratorError(
@@ -357,6 +364,12 @@ def generate(
         duties.build(list(builder.terms.values()))
         CaseworkBuilder(seed=seed, now=duties.now, user=duties.user).build(
             list(builder.terms.values())
+        )
+        consultations_build(
+            list({t.body_id: t.body for t in builder.terms.values()}.values()),
+            seed=seed,
+            now=duties.now,
+            user=duties.user,
         )
     analyze_filled_tables()
     return {
@@ -377,7 +390,15 @@ def analyze_filled_tables():
 
     tables = [
         model._meta.db_table
-        for label in ("sectors", "members", "duties", "proposals", "reports", "scoring")
+        for label in (
+            "sectors",
+            "members",
+            "duties",
+            "consultations",
+            "proposals",
+            "reports",
+            "scoring",
+        )
         for model in apps.get_app_config(label).get_models(include_auto_created=True)
         if not model._meta.proxy
     ]
@@ -422,6 +443,7 @@ def plan_summary(body_names) -> dict:
         "proposals": Proposal.objects.filter(body__in=bodies).count(),
         "routings": Routing.objects.filter(proposal__body__in=bodies).count(),
         "reports": SocialInfoReport.objects.filter(body__in=bodies).count(),
+        "consultations": Consultation.objects.filter(activity__body__in=bodies).count(),
         "current_members_by_body": per_body,
     }
 
