@@ -47,5 +47,8 @@ lint: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
+# Every benchmark on PostgreSQL, one database per scale: S and L in full, M for the
+# exports' memory; prints one table with targets and appends it to bench/results.md.
+# BENCH_ARGS="--scale S" for one scale (bench/README.md).
 bench: setup
 	$(BIN)/python -m bench.run $(BENCH_ARGS)

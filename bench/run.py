@@ -1,14 +1,15 @@
-"""Build the data of a scale if it is missing, then time the member list page, the
-roster export, the duty pages (activity menu, attendance, duty record), the proposal
-pages (lists of each role, inbox, overdue, statistics), the report pages (lists,
-queue, year's counts), scoring (a year of every member with R1: the engine, the
-per-member reference, the writes, the whole job) and the annual summary page (cache
-cold and warm), each beside a baseline measured in the same run. `--part scoring` (repeatable) runs only some of them.
+"""The one benchmark command: builds the data of each scale with the generator (on
+PostgreSQL, one database per scale), runs every benchmark and prints one table in
+which each figure stands beside its baseline measured in the same run, the ratio,
+the target (with the issue that set it) and whether it is met; then appends the
+table, dated, to bench/results.md.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/lvzhi_bench \
-        .venv/bin/python -m bench.run --scale S --scale L
+    make bench                                   # S and L in full, M for memory
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/lvzhi_bench \\
+        .venv/bin/python -m bench.run --scale S --scale L --memory-scale M
 
-Prints one table and appends it, dated, to bench/results.md. See bench/README.md.
+DATABASE_URL names the stem: scale S runs in lvzhi_bench_s, M in lvzhi_bench_m, L in
+lvzhi_bench_l (created when missing). See bench/README.md.
 """
 
 import argparse
@@ -23,11 +24,27 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from bench.table import (
+    PAGE_MS,
+    Row,
+    build_table,
+    constant_query_rows,
+    missing_rows,
+    page_met,
+    rows_dump,
+    rows_load,
+)
 
 RESULTS = Path(__file__).resolve().parent / "results.md"
-TARGET_MS = 500  # the issue's target for a page: median of 20 warm requests
-CHILD_KINDS = ("export", "csv", "attendance")
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/lvzhi_bench"
+TARGET_MS = PAGE_MS
+PAGE_TARGET = f"<{PAGE_MS} ms (#4)"
+CHILD_KINDS = ("export", "csv", "attendance", "annual", "annual-csv")
 PARTS = ("members", "duties", "proposals", "reports", "scoring", "summaries", "exports", "imports")
 ROSTER_HEADERS = (
     "委员编号", "姓名", "性别", "民族", "出生日期", "党派", "界别", "界别小组", "工作单位", "职务",
@@ -40,7 +57,16 @@ def main(argv=None):
         prog="python -m bench.run", description=__doc__.splitlines()[0]
     )
     parser.add_argument(
-        "--scale", action="append", choices=("S", "M", "L"), help="repeatable; default S"
+        "--scale",
+        action="append",
+        choices=("S", "M", "L"),
+        help="repeatable: every benchmark at this scale; default S and L",
+    )
+    parser.add_argument(
+        "--memory-scale",
+        action="append",
+        choices=("S", "M", "L"),
+        help="repeatable: only the exports' peak memory at this scale; default M",
     )
     parser.add_argument(
         "--part",
@@ -59,8 +85,89 @@ def main(argv=None):
     parser.add_argument("--child", choices=CHILD_KINDS, help=argparse.SUPPRESS)
     parser.add_argument("--term", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--rows", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--period", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--rows-json", help=argparse.SUPPRESS)  # a scale's run writes its rows
+    parser.add_argument("--memory-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
+    if args.child or args.rows_json:
+        return _in_database(args)
+    if args.scale is None and args.memory_scale is None:
+        args.scale, args.memory_scale = ["S", "L"], ["M"]
+    runs = [(s, False) for s in args.scale or []]
+    runs += [(s, True) for s in args.memory_scale or [] if s not in (args.scale or [])]
+    runs.sort(key=lambda run: "SML".index(run[0]))
+    load_before = os.getloadavg()
+    started = time.perf_counter()
+    rows, databases = [], []
+    for scale, memory_only in runs:
+        database = _scale_database(scale)
+        databases.append(urlsplit(database).path.lstrip("/") or database)
+        rows += _run_scale(scale, memory_only, database, args)
+    rows += constant_query_rows(rows)
+    missing = missing_rows(
+        rows, {s for s, memory_only in runs if not memory_only}, {s for s, m in runs if m}
+    )
+    table = build_table(rows)
+    if missing and not args.part:
+        table += "\n缺少的必需项: " + ", ".join(missing)
+    minutes = (time.perf_counter() - started) / 60
+    load_after = os.getloadavg()
+    heading = (
+        f"{', '.join(s + (' (内存)' if m else '') for s, m in runs)}; "
+        f"{' '.join(databases)}; {minutes:.0f} min; 负载 (1 分钟平均) 开始 {load_before[0]:.1f}, "
+        f"结束 {load_after[0]:.1f}, {os.cpu_count()} 核"
+    )
+    print(table)
+    if not args.no_write:
+        _append_results(table, heading)
+
+
+def _scale_database(scale: str) -> str:
+    """The scale's own database: DATABASE_URL's name + _s, _m or _l on PostgreSQL
+    (created if missing); any other URL as it is."""
+    url = os.environ.get("DATABASE_URL") or DEFAULT_DATABASE
+    parts = urlsplit(url)
+    if parts.scheme not in ("postgres", "postgresql"):
+        return url
+    name = f"{parts.path.lstrip('/')}_{scale.lower()}"
+    _create_database(parts, name)
+    return urlunsplit(parts._replace(path="/" + name))
+
+
+def _create_database(parts, name: str):
+    import psycopg2
+    from psycopg2 import sql
+
+    admin = psycopg2.connect(urlunsplit(parts._replace(path="/postgres")))
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if cursor.fetchone() is None:
+            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    admin.close()
+
+
+def _run_scale(scale, memory_only, database, args) -> list[Row]:
+    """One scale in a fresh process on its own database; its rows come back as JSON."""
+    with tempfile.NamedTemporaryFile(suffix=".json") as out:
+        command = [sys.executable, "-m", "bench.run", "--scale", scale, "--rows-json", out.name,
+                   "--requests", str(args.requests)]  # fmt: skip
+        for flag in ("memory_only", "no_memory", "sqlite_ok"):
+            if getattr(args, flag) or (flag == "memory_only" and memory_only):
+                command.append("--" + flag.replace("_", "-"))
+        for part in args.part or []:
+            command += ["--part", part]
+        env = dict(os.environ, DATABASE_URL=database)
+        print(f"[{scale}] {'内存' if memory_only else '全部'}: {database}", file=sys.stderr)
+        result = subprocess.run(command, cwd=ROOT, env=env)
+        text = Path(out.name).read_text(encoding="utf-8")
+    if result.returncode != 0 or not text:
+        return [Row(scale, "运行", f"failed (exit {result.returncode}, 见上方输出)", met=False)]
+    return rows_load(text)
+
+
+def _in_database(args):
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
     import django
 
@@ -69,6 +176,10 @@ def main(argv=None):
         from bench.exports import child_attendance
 
         return child_attendance(args.rows)
+    if args.child in ("annual", "annual-csv"):
+        from bench.exports import child_annual
+
+        return child_annual(args.child, args.period)
     if args.child:
         return _child(args.child, args.term)
 
@@ -82,15 +193,12 @@ def main(argv=None):
         )
     call_command("migrate", verbosity=0, interactive=False)
     rows = []
-    for scale in args.scale or ["S"]:
+    for scale in args.scale:
         rows += _bench_scale(scale, args)
-    table = _table(rows)
-    print(table)
-    if not args.no_write:
-        _append_results(table, connection)
+    Path(args.rows_json).write_text(rows_dump(rows), encoding="utf-8")
 
 
-def _bench_scale(scale, args) -> list[tuple]:
+def _bench_scale(scale, args) -> list[Row]:
     from bench.generator import analyze_filled_tables, generate
 
     summary = generate(scale)
@@ -104,46 +212,57 @@ def _bench_scale(scale, args) -> list[tuple]:
     current = term.members.filter(left_on__isnull=True).count()
     where = f"{term.body.short_name} 第{term.number}届, {current} 名在任委员"
     rows = [
-        (
+        Row(
             scale,
             "数据生成 generate()",
             made,
-            "",
-            "",
-            "",
-            f"{summary['members']} 个席位, {summary['bodies']} 个政协, "
+            note=f"{summary['members']} 个席位, {summary['bodies']} 个政协, "
             f"{summary.get('activities', 0)} 项活动, {summary.get('participations', 0)} 条参加记录, "
-            f"{summary.get('self_reported', 0)} 条自报履职, {summary.get('proposals', 0)} 件提案, "
+            f"{summary.get('self_reported', 0)} 条自报履职, "
+            f"{summary.get('consultations', 0)} 次有事好商量, {summary.get('proposals', 0)} 件提案, "
             f"{summary.get('routings', 0)} 条交办, {summary.get('reports', 0)} 条社情民意信息",
+            key="data",
         )
     ]
-    parts = args.part or PARTS
-    if "members" in parts:
-        rows.append(_bench_member_list(scale, term, args.requests, where))
-        rows += _bench_export(scale, term, args, where)
-    if "duties" in parts:
-        rows += _bench_duties(scale, term, args.requests, where)
-    if "proposals" in parts:
-        rows += _bench_proposals(scale, term, args.requests)
-    if "reports" in parts:
-        rows += _bench_reports(scale, term, args.requests)
-    if "scoring" in parts:
+    if args.memory_only:
+        from bench.exports import bench_memory
+
+        return rows + bench_memory(scale, term)
+    for part in args.part or PARTS:
+        print(f"[{scale}] {part} ({time.strftime('%H:%M:%S')})", file=sys.stderr, flush=True)
+        try:
+            rows += _bench_part(part, scale, term, args, where)
+        except Exception as error:  # report, do not hide the other parts' figures
+            traceback.print_exc()
+            rows.append(Row(scale, f"{part}: failed", f"{type(error).__name__}: {error}"[:200],
+                            met=False, key=f"failed.{part}"))  # fmt: skip
+    return rows
+
+
+def _bench_part(part, scale, term, args, where) -> list[Row]:
+    if part == "members":
+        return [_bench_member_list(scale, term, args.requests, where)]
+    if part == "duties":
+        return _bench_duties(scale, term, args.requests, where)
+    if part == "proposals":
+        return _bench_proposals(scale, term, args.requests)
+    if part == "reports":
+        return _bench_reports(scale, term, args.requests)
+    if part == "scoring":
         from bench.scoring import bench_scoring
 
-        rows += bench_scoring(scale)
-    if "summaries" in parts:
+        return bench_scoring(scale)
+    if part == "summaries":
         from bench.summaries import bench_summaries
 
-        rows += bench_summaries(scale, term, args.requests)
-    if "exports" in parts:
+        return bench_summaries(scale, term, args.requests)
+    if part == "exports":
         from bench.exports import bench_exports
 
-        rows += bench_exports(scale, term, args, where)
-    if "imports" in parts:
-        from bench.imports import bench_imports
+        return bench_exports(scale, term, args, where)
+    from bench.imports import bench_imports
 
-        rows += bench_imports(scale)
-    return rows
+    return bench_imports(scale)
 
 
 def _biggest_current_term(summary):
@@ -176,7 +295,7 @@ def _median_ms(fn, n: int) -> float:
 # (a) The member list page against one plain SQL query for the same rows.
 def _bench_member_list(scale, term, n, where) -> tuple:
     from django.conf import settings
-    from django.db import connection
+    from django.db import connection, reset_queries
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
@@ -191,6 +310,7 @@ def _bench_member_list(scale, term, n, where) -> tuple:
         return response
 
     page_ms = _median_ms(page, n)
+    reset_queries()  # DEBUG keeps only the last 9,000: a full log captures none
     with CaptureQueriesContext(connection) as queries:
         page()
     page_size = _page_size()
@@ -202,25 +322,24 @@ def _bench_member_list(scale, term, n, where) -> tuple:
             return cursor.fetchall()
 
     base_ms = _median_ms(baseline, n)
-    return (
+    return Row(
         scale,
         f"委员名单页 /members/ (中位数, {n} 次)",
         f"{page_ms:.1f} ms, {len(queries)} 次查询",
         f"{base_ms:.2f} ms (一条 SQL, {page_size} 行)",
         f"{page_ms / base_ms:.0f}×",
-        _met(page_ms),
+        PAGE_TARGET,
+        page_met(page_ms),
         where,
+        key="page.members",
+        queries=len(queries),
     )
-
-
-def _met(ms) -> str:
-    return f"达标 (<{TARGET_MS} ms)" if ms < TARGET_MS else f"未达标 (≥{TARGET_MS} ms)"
 
 
 # (c) The duty pages: the activity menu (a member of the body), the attendance page of
 # the body's largest activity (staff) and a member's duty record (staff), each against
 # one plain SQL query fetching the same rows.
-def _bench_duties(scale, term, n, where) -> list[tuple]:
+def _bench_duties(scale, term, n, where) -> list[Row]:
     from django.urls import NoReverseMatch, reverse
     from django.utils import timezone
 
@@ -235,7 +354,7 @@ def _bench_duties(scale, term, n, where) -> list[tuple]:
     menu_sql, menu_params = _menu_sql(term.body, now, page_size, past=False)
     rows.append(
         _bench_page(scale, "活动菜单 /duties/ (委员)", member_client, "/duties/", n,
-                    (menu_sql, menu_params), f"{where}, 委员 {member.number}")
+                    (menu_sql, menu_params), f"{where}, 委员 {member.number}", key="page.menu")
     )  # fmt: skip
     past_sql, past_params = _menu_sql(term.body, now, page_size, past=True)
     rows.append(
@@ -247,24 +366,26 @@ def _bench_duties(scale, term, n, where) -> list[tuple]:
         .order_by("-signed_up_count", "-starts_at").first()
     )  # fmt: skip
     if biggest is None:
-        rows.append((scale, "出席登记页 /duties/<pk>/attendance/", "not available (无活动)",
-                     "", "", "", where))  # fmt: skip
+        rows.append(Row(scale, "出席登记页 /duties/<pk>/attendance/", "not available (无活动)",
+                        note=where, met=False))  # fmt: skip
     else:
         rows.append(
             _bench_page(scale, "出席登记页 /duties/<pk>/attendance/ (工作人员)", staff_client,
                         f"/duties/{biggest.pk}/attendance/", n, _attendance_sql(biggest),
-                        f"{biggest.theme}, 名单 {biggest.signed_up_count} 人")
+                        f"{biggest.theme}, 名单 {biggest.signed_up_count} 人",
+                        key="page.attendance")
         )  # fmt: skip
     try:
         url = reverse("duties:record", args=[member.pk])
     except NoReverseMatch:
-        rows.append((scale, "履职档案 duties:record", "not available (无此 URL)", "", "", "",
-                     where))  # fmt: skip
+        rows.append(Row(scale, "履职档案 duties:record", "not available (无此 URL)", note=where,
+                        met=False))  # fmt: skip
     else:
         year = timezone.localdate().year
         rows.append(
-            _bench_page(scale, f"履职档案 {url} (工作人员)", staff_client, url, n,
-                        _record_sql(member, year), f"委员 {member.number}, {year} 年")
+            _bench_page(scale, "履职档案 /duties/records/<pk>/ (工作人员)", staff_client, url, n,
+                        _record_sql(member, year), f"委员 {member.number}, {year} 年",
+                        key="page.record")
         )  # fmt: skip
     return rows
 
@@ -304,8 +425,8 @@ def _bench_member(term):
     return member
 
 
-def _bench_page(scale, label, client, url, n, baseline, note) -> tuple:
-    from django.db import connection
+def _bench_page(scale, label, client, url, n, baseline, note, *, key="") -> Row:
+    from django.db import connection, reset_queries
     from django.test.utils import CaptureQueriesContext
 
     def page():
@@ -316,10 +437,19 @@ def _bench_page(scale, label, client, url, n, baseline, note) -> tuple:
     sql, params = baseline
     try:
         page_ms = _median_ms(page, n)
+        reset_queries()  # DEBUG keeps only the last 9,000: a full log captures none
         with CaptureQueriesContext(connection) as queries:
             page()
     except Exception as error:  # report, do not hide the other figures
-        return (scale, label, f"failed: {type(error).__name__}: {error}"[:200], "", "", "", note)
+        return Row(
+            scale,
+            label,
+            f"failed: {type(error).__name__}: {error}"[:200],
+            note=note,
+            target=PAGE_TARGET,
+            met=False,
+            key=key or "page." + label,
+        )
     fetched = []
 
     def base():
@@ -328,30 +458,42 @@ def _bench_page(scale, label, client, url, n, baseline, note) -> tuple:
             fetched[:] = cursor.fetchall()
 
     base_ms = _median_ms(base, n)
-    return (
+    return Row(
         scale,
         f"{label} (中位数, {n} 次)",
         f"{page_ms:.1f} ms, {len(queries)} 次查询",
         f"{base_ms:.2f} ms (一条 SQL, {len(fetched)} 行)",
         f"{page_ms / base_ms:.0f}×",
-        _met(page_ms),
+        PAGE_TARGET,
+        page_met(page_ms),
         note,
+        key=key or "page." + label,
+        queries=len(queries),
     )
 
 
-def _bench_call(scale, label, fn, n, baseline, note) -> tuple:
+def _bench_call(scale, label, fn, n, baseline, note, *, key="") -> Row:
     """A selector called directly: median time and the queries of one call, against
     one plain SQL query."""
-    from django.db import connection
+    from django.db import connection, reset_queries
     from django.test.utils import CaptureQueriesContext
 
     sql, params = baseline
     try:
         call_ms = _median_ms(fn, n)
+        reset_queries()  # DEBUG keeps only the last 9,000: a full log captures none
         with CaptureQueriesContext(connection) as queries:
             fn()
     except Exception as error:  # report, do not hide the other figures
-        return (scale, label, f"failed: {type(error).__name__}: {error}"[:200], "", "", "", note)
+        return Row(
+            scale,
+            label,
+            f"failed: {type(error).__name__}: {error}"[:200],
+            note=note,
+            target=PAGE_TARGET,
+            met=False,
+            key=key or "page." + label,
+        )
     fetched = []
 
     def base():
@@ -360,20 +502,23 @@ def _bench_call(scale, label, fn, n, baseline, note) -> tuple:
             fetched[:] = cursor.fetchall()
 
     base_ms = _median_ms(base, n)
-    return (
+    return Row(
         scale,
         f"{label} (中位数, {n} 次)",
         f"{call_ms:.1f} ms, {len(queries)} 次查询",
         f"{base_ms:.2f} ms (一条 SQL, {len(fetched)} 行)",
         f"{call_ms / base_ms:.0f}×",
-        _met(call_ms),
+        PAGE_TARGET,
+        page_met(call_ms),
         note,
+        key=key or "call." + label,
+        queries=len(queries),
     )
 
 
 # (d) Proposals: the lists of each role and a session's statistics, each against one
 # plain SQL query for the same page of rows (or, for the statistics, the totals).
-def _bench_proposals(scale, term, n) -> list[tuple]:
+def _bench_proposals(scale, term, n) -> list[Row]:
     from django.db.models import Count, Q
     from django.utils import timezone
 
@@ -383,7 +528,7 @@ def _bench_proposals(scale, term, n) -> list[tuple]:
     body = term.body
     proposals = Proposal.objects.filter(body=body)
     if not proposals.exists():
-        return [(scale, "提案", "not available (无提案数据:请重新生成)", "", "", "", body.name)]
+        return [Row(scale, "提案", "not available (无提案数据:请重新生成)", note=body.name)]
     staff = _client(_staff_user(body))
     member = _bench_member(term)
     member_client = _client(member.person.user)
@@ -424,7 +569,7 @@ def _bench_proposals(scale, term, n) -> list[tuple]:
                     _review_sql(body), f"待审查 {proposals.filter(status='submitted').count()} 件"),
     ]  # fmt: skip
     if contact is None:
-        rows.append((scale, "承办单位待办", "not available (无承办单位)", "", "", "", where))
+        rows.append(Row(scale, "承办单位待办", "not available (无承办单位)", note=where))
     else:
         unit_client = _client(contact)
         awaiting = unit.routings.filter(
@@ -598,7 +743,7 @@ def _stats_sql(session) -> tuple[str, list]:
 
 # (e) Social-information reports: the staff list (all, and filtered), the member's own,
 # the staff queue, the year's counts (page and selector).
-def _bench_reports(scale, term, n) -> list[tuple]:
+def _bench_reports(scale, term, n) -> list[Row]:
     from django.utils import timezone
 
     from reports.models import SocialInfoReport
@@ -607,7 +752,7 @@ def _bench_reports(scale, term, n) -> list[tuple]:
     body = term.body
     reports = SocialInfoReport.objects.filter(body=body)
     if not reports.exists():
-        return [(scale, "社情民意信息", "not available (无数据:请重新生成)", "", "", "", body.name)]
+        return [Row(scale, "社情民意信息", "not available (无数据:请重新生成)", note=body.name)]
     staff = _client(_staff_user(body))
     member = _bench_member(term)
     member_client = _client(member.person.user)
@@ -775,54 +920,51 @@ def _roster_sql(term, *, limit=None) -> tuple[str, list]:
     return sql, params
 
 
-# (b) The roster export against the csv module writing the same rows.
-def _bench_export(scale, term, args, where) -> list[tuple]:
+# (b) The roster export against the csv module writing the same rows, and against
+# django-import-export's default export (a ModelResource over the same fields).
+EXPORT_TARGET = "≤40× csv (#7)"
+IEX_TARGET = "快于 import-export 默认导出 (#7: 它约 135× csv)"
+
+
+def _bench_export(scale, term, args, where) -> list[Row]:
+    from bench.exports import iex_export_ms
+
     runs = 3
+    label = f"花名册导出 roster_export (中位数, {runs} 次)"
     with tempfile.TemporaryDirectory() as tmp:
         base_ms = _median_ms(lambda: _write_csv(term, Path(tmp) / "roster.csv"), runs)
         export, why = _roster_export()
         if export is None:
-            figure, ratio = f"not available ({why})", ""
-        else:
-            try:
-                export_ms = _median_ms(
-                    lambda: _run_export(export, term, Path(tmp) / "roster.xlsx"), runs
-                )
-            except Exception as error:  # report, do not hide the other figures
-                figure, ratio = f"failed: {type(error).__name__}: {error}", ""
-            else:
-                figure, ratio = f"{export_ms:.0f} ms", f"{export_ms / base_ms:.1f}×"
-    rows = [
-        (
-            scale,
-            f"花名册导出 roster_export (中位数, {runs} 次)",
-            figure,
-            f"{base_ms:.0f} ms (csv 模块)",
-            ratio,
-            "",
-            where,
-        )
-    ]
-    if not args.no_memory:
-        base_mb = _child_peak_mb("csv", term)
-        if export is None:
-            figure, ratio = "not available", ""
-        else:
-            export_mb = _child_peak_mb("export", term)
-            figure = f"{export_mb:.0f} MB" if export_mb else "failed"
-            ratio = f"{export_mb / base_mb:.2f}×" if export_mb else ""
-        rows.append(
-            (
-                scale,
-                "导出的峰值内存 (子进程 RSS)",
-                figure,
-                f"{base_mb:.0f} MB (csv 模块)",
-                ratio,
-                "",
-                "含 Django 启动",
+            return [Row(scale, label, f"not available ({why})", met=False, key="export.roster.csv")]
+        try:
+            export_ms = _median_ms(
+                lambda: _run_export(export, term, Path(tmp) / "roster.xlsx"), runs
             )
-        )
-    return rows
+        except Exception as error:  # report, do not hide the other figures
+            return [Row(scale, label, f"failed: {type(error).__name__}: {error}"[:200],
+                        met=False, key="export.roster.csv")]  # fmt: skip
+        iex_ms = iex_export_ms("roster", term, runs)
+    return [
+        _versus(scale, label, "export.roster.csv", export_ms, base_ms, "csv 模块, 同样的行",
+                40, EXPORT_TARGET, where),
+        _versus(scale, "花名册导出 对 django-import-export 默认导出", "export.roster.iex",
+                export_ms, iex_ms, "ModelResource.export() → .xlsx", 1, IEX_TARGET, where),
+    ]  # fmt: skip
+
+
+def _versus(scale, item, key, value_ms, base_ms, base_label, limit, target, note) -> Row:
+    ratio = value_ms / base_ms
+    return Row(
+        scale,
+        item,
+        f"{value_ms:.0f} ms",
+        f"{base_ms:.0f} ms ({base_label})",
+        f"{ratio:.2f}×" if ratio < 10 else f"{ratio:.1f}×",
+        target,
+        ratio <= limit,
+        note,
+        key=key,
+    )
 
 
 def _write_csv(term, path):
@@ -846,15 +988,19 @@ def _roster_export():
     return roster_export, ""
 
 
-def _run_export(export, term, path):
-    """Call the export with whatever of (user, queryset, target...) it asks for; the
-    queryset is the term's sitting members, the rows the csv baseline writes."""
+def _roster_queryset(term):
     from members.models import Member
 
     user = _staff_user(term.body)
-    queryset = (
+    return user, (
         Member.objects.visible_to(user).filter(term=term, left_on__isnull=True).order_by("number")
     )
+
+
+def _run_export(export, term, path):
+    """Call the export with whatever of (user, queryset, target...) it asks for; the
+    queryset is the term's sitting members, the rows the csv baseline writes."""
+    user, queryset = _roster_queryset(term)
     with open(path, "wb") as target:
         offer = {"user": user, "by": user, "queryset": queryset, "members": queryset}
         offer |= {"term": term, "body": term.body, "path": str(path)}
@@ -873,19 +1019,16 @@ def _run_export(export, term, path):
         return export(**kwargs)
 
 
-def _child_peak_mb(kind, term) -> float:
-    """Peak RSS of a fresh process that runs one export. Linux counts the memory a
-    process had before exec in its peak, and this process is big by now: so a small
-    shell forks the child, and the child reports its own peak."""
-    command = f"{shlex.quote(sys.executable)} -m bench.run --child {kind} --term {term.pk}; exit $?"
+def child_peak_mb(*options) -> float:
+    """Peak RSS of a fresh process (`python -m bench.run --child …`). Linux counts the
+    memory a process had before exec in its peak, and this process is big by now: so a
+    small shell forks the child, and the child reports its own peak (kB, last word)."""
+    command = " ".join(shlex.quote(str(o)) for o in (sys.executable, "-m", "bench.run", *options))
     result = subprocess.run(
-        ["/bin/sh", "-c", command],
-        capture_output=True,
-        text=True,
-        cwd=Path(__file__).resolve().parent.parent,
+        ["/bin/sh", "-c", command + "; exit $?"], capture_output=True, text=True, cwd=ROOT
     )
     if result.returncode != 0:
-        print(f"bench child {kind} failed:\n{result.stdout}{result.stderr}", file=sys.stderr)
+        print(f"bench child {options} failed:\n{result.stdout}{result.stderr}", file=sys.stderr)
         return 0.0
     return int(result.stdout.split()[-1]) / 1024  # ru_maxrss is in kilobytes on Linux
 
@@ -905,22 +1048,12 @@ def _child(kind, term_id):
     print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 
-def _table(rows) -> str:
-    head = ("规模", "项目", "结果", "基线(同次运行)", "倍数", f"目标 <{TARGET_MS} ms", "说明")
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
-def _append_results(table, connection):
-    from django.db import connection as conn
-
+def _append_results(table, heading):
     stamp = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
-    database = f"{conn.vendor} {conn.settings_dict.get('NAME')}"
     with open(RESULTS, "a", encoding="utf-8") as out:
         if out.tell() == 0:
             out.write("# Benchmark results\n\nAppended by `python -m bench.run`; newest last.\n")
-        out.write(f"\n## {stamp} ({database}, Python {sys.version.split()[0]})\n\n{table}\n")
+        out.write(f"\n## {stamp} ({heading}, Python {sys.version.split()[0]})\n\n{table}\n")
     print(f"\n已追加到 {RESULTS}", file=sys.stderr)
 
 

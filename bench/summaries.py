@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 YEAR = 2025
+TARGET_MS = 500
 HAIAN = Path(__file__).resolve().parent.parent / "scoring" / "rulebooks" / "haian.yaml"
 
 
@@ -25,7 +26,7 @@ def haian_text(body, year: int, term: int) -> str:
     )
 
 
-def _setup():
+def setup():
     """Hai'an published for YEAR − 1 and YEAR in every body, both annual
     periods and YEAR's third quarter computed (once)."""
     from django.contrib.auth import get_user_model
@@ -51,15 +52,20 @@ def _setup():
             )
             if term is None:
                 continue
-            if ScorePeriod.objects.filter(
-                body=body, year=year, quarter=0, computed_at__isnull=False
-            ).exists():
+            done = set(
+                ScorePeriod.objects.filter(
+                    body=body, year=year, computed_at__isnull=False
+                ).values_list("quarter", flat=True)
+            )
+            if done >= set(quarters):
                 continue
             activity_kinds_ensure_defaults(body=body)
-            services.rulebook_load(
-                body=body, year=year, text=haian_text(body, year, term.number), by=by, publish=True
-            )
-            for quarter in quarters:
+            if 0 not in done:  # a year computed already (the scoring part's R1) keeps its rulebook
+                services.rulebook_load(
+                    body=body, year=year, text=haian_text(body, year, term.number), by=by,
+                    publish=True,
+                )  # fmt: skip
+            for quarter in set(quarters) - done:
                 period = services.period_open(body=body, year=year, quarter=quarter)
                 services.period_compute(period=period)
 
@@ -94,16 +100,17 @@ GROUP BY m.sector_id
 """
 
 
-def bench_summaries(scale: str, term, n: int) -> list[tuple]:
+def bench_summaries(scale: str, term, n: int) -> list:
     from django.core.cache import cache
-    from django.db import connection
+    from django.db import connection, reset_queries
     from django.test.utils import CaptureQueriesContext
     from django.urls import reverse
 
-    from bench.run import _client, _met
+    from bench.run import PAGE_TARGET, _client, _staff_user
+    from bench.table import Row, page_met
     from scoring.annual_selectors import annual_period
 
-    _setup()
+    setup()
     body = term.body
     client = _client(_leader(body))
     url = reverse("summaries:annual", args=[body.pk, YEAR])
@@ -117,11 +124,12 @@ def bench_summaries(scale: str, term, n: int) -> list[tuple]:
         cold_ms = _median_ms(page, n, before=cache.clear)
         warm_ms = _median_ms(page, n)
         cache.clear()
+        reset_queries()  # DEBUG keeps only the last 9,000: a full log captures none
         with CaptureQueriesContext(connection) as queries:
             page()
     except Exception as error:  # report, do not hide the other figures
-        return [(scale, "年度履职总结页", f"failed: {type(error).__name__}: {error}"[:200],
-                 "", "", "", where)]  # fmt: skip
+        return [Row(scale, "年度履职总结页", f"failed: {type(error).__name__}: {error}"[:200],
+                    note=where, met=False, key="page.summary_cold")]  # fmt: skip
     period = annual_period(body_id=body.pk, year=YEAR)
     fetched = []
 
@@ -132,22 +140,56 @@ def bench_summaries(scale: str, term, n: int) -> list[tuple]:
 
     base_ms = _median_ms(base, n)
     return [
-        (
+        Row(
             scale,
             f"年度履职总结页, 缓存清空 (中位数, {n} 次)",
             f"{cold_ms:.1f} ms, {len(queries)} 次查询",
             f"{base_ms:.2f} ms (一条 SQL, {len(fetched)} 行)",
             f"{cold_ms / base_ms:.0f}×",
-            _met(cold_ms),
+            f"<{TARGET_MS} ms, 缓存清空 (#7)",
+            page_met(cold_ms),
             where,
+            key="page.summary_cold",
+            queries=len(queries),
         ),
-        (
+        Row(
             scale,
             f"年度履职总结页, 缓存已热 (中位数, {n} 次)",
             f"{warm_ms:.1f} ms",
             "",
             f"{warm_ms / base_ms:.0f}×",
-            _met(warm_ms),
+            PAGE_TARGET,
+            page_met(warm_ms),
             where,
+            key="page.summary_warm",
         ),
+        _bench_review(scale, term, n, _client(_staff_user(body))),
     ]
+
+
+REVIEW_SQL = """
+SELECT s.id, m.number, p.name, s.total, s.grade FROM scoring_score s
+JOIN members_member m ON m.id = s.member_id JOIN members_person p ON p.id = m.person_id
+WHERE s.period_id = %s ORDER BY s.total DESC NULLS LAST, m.number LIMIT %s
+"""
+
+
+def _bench_review(scale, term, n, client):
+    """The quarterly review table (季度通报 review, scoring:period_detail) of YEAR's
+    third quarter, as staff of the body, against one SQL query for its page of scores."""
+    from django.urls import reverse
+
+    from bench.run import _bench_page
+    from scoring.models import ScorePeriod
+    from scoring.review_views import PAGE_SIZE
+
+    period = (
+        ScorePeriod.objects.filter(body=term.body, year=YEAR, quarter=3).order_by("-pk").first()
+    )
+    url = reverse("scoring:period_detail", args=[period.pk])
+    return _bench_page(
+        scale, "评分审核表 /scoring/periods/<pk>/ (工作人员)", client, url, n,
+        (REVIEW_SQL, [period.pk, PAGE_SIZE]),
+        f"{term.body.short_name} {YEAR} 年第三季度, {period.scores.count()} 名委员",
+        key="page.review",
+    )  # fmt: skip
