@@ -61,7 +61,7 @@ def log_in(page, url, username):
     page.wait_for_url(f"{url}/")
 
 
-def pages_of(site, page, url) -> dict[str, list[str]]:
+def pages_of(site) -> dict[str, list[str]]:
     """Each role's pages, by path."""
     b, y = site.body.pk, YEAR
     return {
@@ -110,7 +110,7 @@ def test_the_main_pages_have_no_serious_accessibility_violations(site, live_serv
 
     page.goto(f"{url}/accounts/login/")
     check("/accounts/login/")
-    for role, paths in pages_of(site, page, url).items():
+    for role, paths in pages_of(site).items():
         log_in(page, url, role)
         for path in paths:
             check(path)
