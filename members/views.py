@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from config.replica import replica_reads
 from members import services
 from members.accounts import set_password_link
 from members.forms import (
@@ -74,6 +75,7 @@ def home(request):
 
 @login_required
 @require_safe
+@replica_reads
 def member_list(request):
     viewer = viewer_for(request.user)
     term = term_for_listing(request.user, request.GET)

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from config.replica import replica_reads
 from members.services import export_log_record
 from scoring.models import ScorePeriod
 from summaries import access, charts, selectors
@@ -42,6 +43,7 @@ def _context(viewer, body, year: int, summary=None, **extra) -> dict:
 
 @login_required
 @require_safe
+@replica_reads
 def summary_index(request):
     """Pick a body and a year; a convenor goes to their group's page."""
     viewer = access.summary_reader(request.user)
@@ -60,6 +62,7 @@ def summary_index(request):
 
 @login_required
 @require_safe
+@replica_reads
 def annual_summary(request, body_pk, year):
     body = access.get_body_for_summary(request.user, body_pk)
     summary = selectors.summary_read(body=body, year=_year(year), list_limit=LIST_LIMIT)
@@ -69,6 +72,7 @@ def annual_summary(request, body_pk, year):
 
 @login_required
 @require_safe
+@replica_reads
 def quarter_summary(request, body_pk, year, quarter):
     body = access.get_body_for_summary(request.user, body_pk)
     if quarter not in (1, 2, 3, 4):
@@ -82,6 +86,7 @@ def quarter_summary(request, body_pk, year, quarter):
 
 @login_required
 @require_safe
+@replica_reads
 def sector_summary(request, body_pk, year, sector_pk):
     body, sector = access.get_sector_for_summary(request.user, body_pk, sector_pk)
     summary = selectors.summary_read(
@@ -93,6 +98,7 @@ def sector_summary(request, body_pk, year, sector_pk):
 
 @login_required
 @require_safe
+@replica_reads
 def group_summary(request, body_pk, year, group_pk):
     body, group = access.get_group_for_summary(request.user, body_pk, group_pk)
     summary = selectors.summary_read(
@@ -104,6 +110,7 @@ def group_summary(request, body_pk, year, group_pk):
 
 @login_required
 @require_safe
+@replica_reads
 def lower_summary(request, body_pk, year):
     body = access.get_body_for_summary(request.user, body_pk)
     rows = selectors.lower_read(body=body, year=_year(year))

@@ -67,6 +67,20 @@ else:
         }
     }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# A streaming read replica of the primary (config/replica.py): read-only pages
+# that opt in read from it; nothing changes without it.
+DATABASE_REPLICA_URL = env_url("DATABASE_REPLICA_URL", ("postgres", "postgresql"))
+READ_REPLICA = None
+if DATABASE_REPLICA_URL:
+    if not DATABASE_URL:
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL needs DATABASE_URL (the primary)")
+    DATABASES["replica"] = {
+        **DATABASES["default"],
+        **env.db_url_config(DATABASE_REPLICA_URL),
+        "TEST": {"MIRROR": "default"},
+    }
+    READ_REPLICA = "replica"
+DATABASE_ROUTERS = ["config.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 if REDIS_URL:
@@ -206,6 +220,9 @@ CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not (REDIS_URL or env.str("CELERY_BROKER_URL", default=""))
 CELERY_TASK_EAGER_PROPAGATES = True
+# One queue name per install: installs sharing a broker (or test runs sharing
+# RabbitMQ) must not take each other's tasks.
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -17,3 +17,9 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 EXPORT_FILES_ROOT = Path(
     os.environ.get("EXPORT_FILES_ROOT") or Path(tempfile.gettempdir()) / "lvzhi-test-exports"
 )
+
+# A "replica" alias mirroring the test database, so the replica's tests
+# (tests/test_replica.py) can turn READ_REPLICA on; off for every other test,
+# whose transaction the mirror's connection would not see.
+DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}  # noqa: F405
+READ_REPLICA = None
