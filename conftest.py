@@ -19,6 +19,11 @@ class World:
 
 @pytest.fixture
 def world(db):
+    return world_build()
+
+
+def world_build() -> World:
+    """The personas, for fixtures that build the world once for many tests."""
     w = World()
     w.body = f.BodyFactory(name="江城市政协", short_name="江城")
     w.term = f.TermFactory(body=w.body)

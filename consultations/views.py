@@ -8,7 +8,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from consultations import selectors, services
 from consultations.forms import (
@@ -34,6 +34,9 @@ from consultations.permissions import (
 )
 from members.models import Member
 from members.permissions import viewer_for
+
+# Form pages: shown on GET (and HEAD), saved on POST; any other method is refused.
+GET_POST = require_http_methods(["GET", "HEAD", "POST"])
 
 PAGE_SIZE = 20
 
@@ -91,6 +94,7 @@ def consultation_list(request):
 
 
 @login_required
+@GET_POST
 def consultation_create(request):
     term = _term_for_new(request)
     form = ConsultationForm(_posted(request), term=term)
@@ -133,6 +137,7 @@ def consultation_detail(request, pk):
 
 
 @login_required
+@GET_POST
 def consultation_edit(request, pk):
     consultation = get_consultation_for_user(request.user, pk, write=True)
     activity = consultation.activity
@@ -183,6 +188,7 @@ def _small_form(request, consultation, form, *, title, submit, save, done):
 
 
 @login_required
+@GET_POST
 def participant_add(request, pk):
     consultation = get_consultation_for_user(request.user, pk, write=True)
     form = ParticipantForm(_posted(request), term=consultation.activity.term)
@@ -220,6 +226,7 @@ def participant_remove(request, pk, member_pk):
 
 
 @login_required
+@GET_POST
 def outsider_add(request, pk):
     consultation = get_consultation_for_user(request.user, pk, write=True)
     form = OutsideParticipantForm(_posted(request))
@@ -247,6 +254,7 @@ def outsider_remove(request, pk):
 
 
 @login_required
+@GET_POST
 def suggestion_add(request, pk):
     consultation = get_consultation_for_user(request.user, pk, record=True)
     form = SuggestionForm(_posted(request), term=consultation.activity.term)
@@ -264,6 +272,7 @@ def suggestion_add(request, pk):
 
 
 @login_required
+@GET_POST
 def outcome_set(request, pk):
     consultation = get_consultation_for_user(request.user, pk, record=True)
     form = OutcomeForm(_posted(request), initial={"outcome": consultation.outcome})
@@ -279,6 +288,7 @@ def outcome_set(request, pk):
 
 
 @login_required
+@GET_POST
 def followup_add(request, pk):
     consultation = get_consultation_for_user(request.user, pk, record=True)
     form = FollowUpForm(_posted(request))
@@ -328,6 +338,7 @@ def online_list(request):
 
 
 @login_required
+@GET_POST
 def online_create(request):
     term = _term_for_new(request)
     form = OnlineConsultationForm(_posted(request))
@@ -347,6 +358,7 @@ def online_create(request):
 
 
 @login_required
+@GET_POST
 def online_edit(request, pk):
     online = get_online_consultation_for_user(request.user, pk, write=True)
     initial = {
@@ -424,6 +436,7 @@ def comment_post(request, pk):
 
 
 @login_required
+@GET_POST
 def comment_hide(request, pk):
     comment = get_online_comment_for_user(request.user, pk, write=True)
     form = HideForm(_posted(request))

@@ -21,7 +21,12 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 
 from duties.calendar import (
     calendar_activities,
@@ -46,6 +51,9 @@ from duties.permissions import get_activity_for_user
 from duties.sheet import MOBILE_HEADERS, NAME_HEADERS, sheet_import_apply, sheet_import_preview
 from members.forms import StyledFormMixin
 from members.roster_views import STORED_NAME, TOKEN_MAX_AGE, imports_dir, upload_store
+
+# Form pages: shown on GET (and HEAD), saved on POST; any other method is refused.
+GET_POST = require_http_methods(["GET", "HEAD", "POST"])
 
 SHEET_TOKEN_SALT = "duties.sheet_import"
 CHECKIN_SEEN = "checkin-seen:{pk}:{window}"
@@ -81,7 +89,7 @@ def _qr_context(request, activity: Activity) -> dict:
 
 
 @login_required
-@require_GET
+@require_safe
 @never_cache
 def checkin_screen(request, pk):
     """The page shown on the venue's screen: the code, refreshed every few seconds."""
@@ -90,7 +98,7 @@ def checkin_screen(request, pk):
 
 
 @login_required
-@require_GET
+@require_safe
 @never_cache
 def checkin_qr(request, pk):
     """The code and the count alone, polled by the screen (htmx, no inline script)."""
@@ -107,6 +115,8 @@ def _refused(request, activity, message, status):
     )
 
 
+# GET records the attendance (a phone opens the code's link); a HEAD from a
+# link previewer must not, so it is refused like every other method.
 @require_GET
 @never_cache
 def checkin(request, pk, window, token):
@@ -184,6 +194,7 @@ def _sheet_page(request, activity, form, status=200, **context):
 
 
 @login_required
+@GET_POST
 def sheet_import(request, pk):
     """Upload the venue's sign-in sheet: checked and shown row by row, nothing saved."""
     activity = get_activity_for_user(request.user, pk, write=True)
@@ -273,7 +284,7 @@ def _feed_url(request, feed: CalendarFeed | None) -> str:
 
 
 @login_required
-@require_GET
+@require_safe
 def calendar(request):
     """The member's private calendar link, to subscribe to in a phone's calendar."""
     person = _person(request.user)
@@ -303,7 +314,7 @@ def calendar_reset(request):
     return redirect("duties:calendar")
 
 
-@require_GET
+@require_safe
 def calendar_feed(request, token):
     """The feed itself: no login (calendar apps cannot log in), the token is the key."""
     feed = CalendarFeed.objects.select_related("person").filter(token=token).first()

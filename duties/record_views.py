@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from duties import disputes, selectors, self_reported
 from duties.models import ActivityKind, Dispute, SelfReportedDuty
@@ -20,6 +20,9 @@ from members.forms import errors_to_form
 from members.models import Member
 from members.permissions import managed_body_ids, viewer_for
 from sectors.models import Body
+
+# Form pages: shown on GET (and HEAD), saved on POST; any other method is refused.
+GET_POST = require_http_methods(["GET", "HEAD", "POST"])
 
 PAGE_SIZE = 30
 
@@ -88,6 +91,7 @@ def duty_list(request):
 
 
 @login_required
+@GET_POST
 def duty_new(request):
     seats = _my_seats(request.user)
     if not seats:
@@ -120,6 +124,7 @@ def duty_new(request):
 
 
 @login_required
+@GET_POST
 def duty_edit(request, pk):
     duty = selectors.get_duty_for_user(request.user, pk, write=True)
     if duty.status == SelfReportedDuty.Status.VERIFIED:
@@ -214,6 +219,7 @@ def duty_verify(request, pk):
 
 
 @login_required
+@GET_POST
 def duty_return(request, pk):
     duty = selectors.get_duty_for_user(request.user, pk, review=True)
     form = ReturnForm(request.POST or None)
@@ -273,6 +279,7 @@ def _disputable(user, model: str, object_id: int):
 
 
 @login_required
+@GET_POST
 def dispute_new(request, model, object_id):
     entry, record_obj, owner = _disputable(request.user, model, object_id)
     form = DisputeForm(request.POST or None)
@@ -329,6 +336,7 @@ def dispute_list(request):
 
 
 @login_required
+@GET_POST
 def dispute_resolve(request, pk):
     dispute = selectors.get_dispute_for_user(request.user, pk, resolve=True)
     label = dispute.content_type.app_label + "." + dispute.content_type.model

@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from duties import services
 from duties.forms import (
@@ -33,6 +33,9 @@ from members.forms import refusal_messages
 from members.models import Member
 from members.permissions import get_body_for_user, managed_body_ids, viewer_for
 from sectors.models import Term
+
+# Form pages: shown on GET (and HEAD), saved on POST; any other method is refused.
+GET_POST = require_http_methods(["GET", "HEAD", "POST"])
 
 PAGE_SIZE = 20
 ATTENDANCE_PAGE_SIZE = 100
@@ -148,6 +151,7 @@ def _term_for_new_activity(request):
 
 
 @login_required
+@GET_POST
 def activity_create(request):
     if not can_publish_activities(request.user):
         raise PermissionDenied
@@ -171,6 +175,7 @@ def activity_create(request):
 
 
 @login_required
+@GET_POST
 def activity_edit(request, pk):
     activity = get_activity_for_user(request.user, pk, write=True)
     if activity.status == Activity.Status.CANCELLED:
@@ -281,6 +286,7 @@ def leave_request(request, pk):
 
 
 @login_required
+@GET_POST
 def attendance(request, pk):
     """The final list and attendance of one activity, for those who manage it."""
     activity = get_activity_for_user(request.user, pk, write=True)
@@ -426,6 +432,7 @@ def _kind_body(request):
 
 
 @login_required
+@GET_POST
 def kind_list(request):
     """Activity kinds are data: staff keep their body's list (and may restore the
     default kinds a body lacks)."""
@@ -439,6 +446,7 @@ def kind_list(request):
 
 
 @login_required
+@GET_POST
 def kind_edit(request, pk=None):
     if pk is None:
         body = _kind_body(request)

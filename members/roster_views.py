@@ -21,7 +21,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from members.forms import StyledFormMixin
 from members.models import Member
@@ -36,6 +36,9 @@ from members.roster import (
 )
 from members.selectors import member_filter, member_filter_description
 from sectors.models import Term
+
+# Form pages: shown on GET (and HEAD), saved on POST; any other method is refused.
+GET_POST = require_http_methods(["GET", "HEAD", "POST"])
 
 TOKEN_SALT = "members.roster_import"
 TOKEN_MAX_AGE = 60 * 60
@@ -116,6 +119,7 @@ def _page(request, form, **context):
 
 
 @login_required
+@GET_POST
 def roster_import(request):
     require_permission(request.user, "members.import_roster")
     if request.method != "POST":

@@ -9,7 +9,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from config.replica import replica_reads
 from members import services
@@ -38,6 +38,9 @@ from members.permissions import (
 )
 from members.selectors import FILTER_PARAMS, bodies_for_directory, member_filter, term_for_listing
 from sectors.models import Committee, SectorGroup, Term
+
+# Form pages: shown on GET (and HEAD), saved on POST; any other method is refused.
+GET_POST = require_http_methods(["GET", "HEAD", "POST"])
 
 PAGE_SIZE = 50
 
@@ -184,6 +187,7 @@ def _term_for_write(user, term_id) -> Term:
 
 
 @login_required
+@GET_POST
 def member_create(request, term_id):
     term = _term_for_write(request.user, term_id)
     person_form = PersonForm(request.POST or None, request.FILES or None, prefix="p")
@@ -208,6 +212,7 @@ def member_create(request, term_id):
 
 
 @login_required
+@GET_POST
 def member_edit(request, pk):
     member = get_member_for_user(request.user, pk, write=True)
     person_form = PersonForm(
@@ -233,6 +238,7 @@ def member_edit(request, pk):
 
 
 @login_required
+@GET_POST
 def member_leave(request, pk):
     member = get_member_for_user(request.user, pk, write=True)
     form = LeaveForm(request.POST or None, member=member)
@@ -260,6 +266,7 @@ def member_reinstate(request, pk):
 
 
 @login_required
+@GET_POST
 def contact_edit(request, pk):
     """Convenors (and staff) keep their group's contact details current."""
     member = get_member_contact_for_user(request.user, pk)
@@ -293,6 +300,7 @@ def member_photo(request, pk):
 
 
 @login_required
+@GET_POST
 def honour_add(request, pk):
     member = get_member_for_user(request.user, pk, write=True)
     form = HonourForm(request.POST or None)
@@ -308,6 +316,7 @@ def honour_add(request, pk):
 
 
 @login_required
+@GET_POST
 def long_leave_add(request, pk):
     member = get_member_for_user(request.user, pk, write=True)
     form = LongLeaveForm(request.POST or None)
@@ -336,6 +345,7 @@ def long_leave_withdraw(request, pk, leave_pk):
 
 
 @login_required
+@GET_POST
 def term_carry_over(request, term_id):
     term = _term_for_write(request.user, term_id)
     form = CarryOverForm(request.POST or None, from_term=term)
@@ -360,6 +370,7 @@ def term_carry_over(request, term_id):
 
 
 @login_required
+@GET_POST
 def accounts(request):
     """Staff create logins in bulk from the roster and issue set-password links."""
     require_permission(request.user, "members.manage_accounts")

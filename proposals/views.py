@@ -11,7 +11,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from members.forms import errors_to_form, refusal_messages
 from members.permissions import readable_body_ids, require_permission, viewer_for
@@ -43,6 +43,9 @@ from proposals.states import VERB_LABELS
 from sectors.models import PlenarySession
 from summaries.exports import proposal_sheet
 from summaries.xlsx import xlsx_response
+
+# Form pages: shown on GET (and HEAD), saved on POST; any other method is refused.
+GET_POST = require_http_methods(["GET", "HEAD", "POST"])
 
 S = Proposal.Status
 PAGE_SIZE = 20
@@ -101,6 +104,7 @@ def mine(request):
 
 
 @login_required
+@GET_POST
 def proposal_create(request):
     form = ProposalCreateForm(request.POST or None, request.FILES or None, user=request.user)
     if not form.options:
@@ -131,6 +135,7 @@ def proposal_create(request):
 
 
 @login_required
+@GET_POST
 def proposal_edit(request, pk):
     proposal = _owned_proposal(request.user, pk)
     if proposal.status != S.DRAFT:
@@ -233,6 +238,7 @@ def attachment(request, pk):
 
 
 @login_required
+@GET_POST
 def invite(request, pk):
     proposal = _owned_proposal(request.user, pk)
     form = InviteForm(request.POST or None, proposal=proposal)
@@ -325,6 +331,7 @@ def topics(request):
 
 
 @login_required
+@GET_POST
 def topic_create(request):
     form = TopicForm(request.POST or None, user=request.user)
     if not form.options:
@@ -406,6 +413,7 @@ def _decision_page(request, proposal, form, title, action):
 
 
 @login_required
+@GET_POST
 def reject(request, pk):
     proposal = _reviewed_proposal(request.user, pk)
     form = RejectForm(request.POST or None)
@@ -423,6 +431,7 @@ def reject(request, pk):
 
 
 @login_required
+@GET_POST
 def merge(request, pk):
     proposal = _reviewed_proposal(request.user, pk)
     form = MergeForm(request.POST or None, proposal=proposal)
@@ -443,6 +452,7 @@ def merge(request, pk):
 
 
 @login_required
+@GET_POST
 def convert(request, pk):
     proposal = _reviewed_proposal(request.user, pk)
     form = ConvertForm(request.POST or None)
@@ -463,6 +473,7 @@ def convert(request, pk):
 
 
 @login_required
+@GET_POST
 def flag(request, pk):
     proposal = _reviewed_proposal(request.user, pk)
     form = FlagForm(

@@ -10,7 +10,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from members.models import Member
 from members.permissions import require_permission, viewer_for
@@ -29,6 +29,9 @@ from reports.permissions import (
 from sectors.models import Body, SectorGroup
 from summaries.exports import report_sheet
 from summaries.xlsx import xlsx_response
+
+# Form pages: shown on GET (and HEAD), saved on POST; any other method is refused.
+GET_POST = require_http_methods(["GET", "HEAD", "POST"])
 
 PAGE_SIZE = 20
 S = SocialInfoReport.Status
@@ -94,6 +97,7 @@ def _author_of(value: str) -> dict:
 
 
 @login_required
+@GET_POST
 def report_create(request):
     authors = _author_choices(request.user)
     if not authors:
@@ -123,6 +127,7 @@ def report_create(request):
 
 
 @login_required
+@GET_POST
 def report_edit(request, pk):
     report = get_report_for_user(request.user, pk, own=True)
     if report.status != S.DRAFT:
@@ -313,6 +318,7 @@ def _action_form(request, report, form, *, title, submit, save, done):
 
 
 @login_required
+@GET_POST
 def report_use(request, pk):
     report = get_report_for_user(request.user, pk, write=True)
     return _action_form(
@@ -327,6 +333,7 @@ def report_use(request, pk):
 
 
 @login_required
+@GET_POST
 def report_not_use(request, pk):
     report = get_report_for_user(request.user, pk, write=True)
     return _action_form(
@@ -341,6 +348,7 @@ def report_not_use(request, pk):
 
 
 @login_required
+@GET_POST
 def adoption_add(request, pk):
     report = get_report_for_user(request.user, pk, write=True)
     return _action_form(
@@ -355,6 +363,7 @@ def adoption_add(request, pk):
 
 
 @login_required
+@GET_POST
 def instruction_add(request, pk):
     report = get_report_for_user(request.user, pk, write=True)
     return _action_form(

@@ -19,7 +19,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from members.forms import errors_to_form, refusal_messages
 from members.permissions import viewer_for
@@ -34,6 +34,9 @@ from scoring.annual_forms import (
 )
 from scoring.models import ChecklistReminder, ScorePeriod
 from sectors.models import Body, Term
+
+# Form pages: shown on GET (and HEAD), saved on POST; any other method is refused.
+GET_POST = require_http_methods(["GET", "HEAD", "POST"])
 
 TOKEN_SALT = "scoring.history_import"
 TOKEN_MAX_AGE = 60 * 60
@@ -198,6 +201,7 @@ def _term_for_import(user, term_id) -> Term:
 
 
 @login_required
+@GET_POST
 def history_import_page(request):
     viewer = viewer_for(request.user)
     if not viewer.is_staff_anywhere:
@@ -267,6 +271,7 @@ def _seat(request, viewer):
 
 
 @login_required
+@GET_POST
 def my_duty_report(request):
     viewer = viewer_for(request.user)
     seat, seats = _seat(request, viewer)
@@ -419,6 +424,7 @@ def checklists_page(request, body_pk, year):
 
 
 @login_required
+@GET_POST
 def checklist_reminders(request, body_pk, year):
     body = _body_for_user(request.user, body_pk, write=True)
     viewer = viewer_for(request.user)

@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from members.forms import errors_to_form
 from members.permissions import viewer_for
@@ -21,6 +21,9 @@ from scoring import jobs
 from scoring.jobs_forms import PeriodComputeForm
 from scoring.models import ScoreJob, ScorePeriod
 from sectors.models import Body
+
+# Form pages: shown on GET (and HEAD), saved on POST; any other method is refused.
+GET_POST = require_http_methods(["GET", "HEAD", "POST"])
 
 
 def _job_for_user(user, pk) -> ScoreJob:
@@ -70,6 +73,7 @@ def _periods(viewer) -> list[ScorePeriod]:
 
 
 @login_required
+@GET_POST
 def period_list(request):
     viewer = viewer_for(request.user)
     if not (viewer.is_staff_anywhere or viewer.is_leadership):

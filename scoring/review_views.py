@@ -13,7 +13,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from duties import disputes
 from duties.models import Dispute
@@ -23,6 +23,9 @@ from members.permissions import viewer_for
 from scoring import review, selectors
 from scoring.models import ScorePeriod
 from scoring.review_forms import AdjustForm, ReopenForm, ReviewFilterForm
+
+# Form pages: shown on GET (and HEAD), saved on POST; any other method is refused.
+GET_POST = require_http_methods(["GET", "HEAD", "POST"])
 
 S = ScorePeriod.Status
 PAGE_SIZE = 50
@@ -118,6 +121,7 @@ def period_finalise(request, pk):
 
 
 @login_required
+@GET_POST
 def period_reopen(request, pk):
     period = selectors.get_period_for_user(request.user, pk, write=True)
     form = ReopenForm(request.POST or None)
@@ -146,6 +150,7 @@ def period_reopen(request, pk):
 
 
 @login_required
+@GET_POST
 def score_adjust(request, pk):
     score = selectors.get_score_for_user(request.user, pk, write=True)
     form = AdjustForm(request.POST or None)
@@ -207,6 +212,7 @@ def score_receipt(request, pk):
 
 
 @login_required
+@GET_POST
 def line_dispute(request, pk):
     line = selectors.get_line_for_member(request.user, pk)
     score = line.score

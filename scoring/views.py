@@ -12,7 +12,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from members.forms import errors_to_form, refusal_messages
 from members.permissions import viewer_for
@@ -21,6 +21,9 @@ from scoring.annual_selectors import bodies_managed
 from scoring.forms import RulebookCreateForm, RulebookTextForm
 from scoring.models import Rulebook
 from scoring.rulebook import RulebookInvalid
+
+# Form pages: shown on GET (and HEAD), saved on POST; any other method is refused.
+GET_POST = require_http_methods(["GET", "HEAD", "POST"])
 
 S = Rulebook.Status
 
@@ -111,6 +114,7 @@ def rulebook_download(request, pk):
 
 
 @login_required
+@GET_POST
 def rulebook_create(request):
     viewer = viewer_for(request.user)
     if not viewer.is_staff_anywhere:
@@ -142,6 +146,7 @@ def rulebook_create(request):
 
 
 @login_required
+@GET_POST
 def rulebook_edit(request, pk):
     rulebook = _rulebook_for_user(request.user, pk, write=True)
     form = RulebookTextForm(

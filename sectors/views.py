@@ -10,12 +10,15 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from members.permissions import get_body_for_user, viewer_for
 from members.selectors import bodies_for_directory
 from sectors import forms
 from sectors.models import Body, Committee, MemberHome, PlenarySession, Sector, SectorGroup, Term
+
+# Form pages: shown on GET (and HEAD), saved on POST; any other method is refused.
+GET_POST = require_http_methods(["GET", "HEAD", "POST"])
 
 
 @dataclass(frozen=True)
@@ -115,6 +118,7 @@ def _object_for_write(user, kind: OrgKind, pk):
 
 
 @login_required
+@GET_POST
 def org_create(request, kind, parent_pk):
     k = _kind(kind)
     parent = _parent_for_write(request.user, k, parent_pk)
@@ -132,6 +136,7 @@ def org_create(request, kind, parent_pk):
 
 
 @login_required
+@GET_POST
 def org_edit(request, kind, pk):
     k = _kind(kind)
     obj = _object_for_write(request.user, k, pk)

@@ -18,13 +18,16 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from members.forms import StyledFormMixin
 from members.permissions import managed_body_ids, readable_body_ids, require_permission
 from members.roster_views import imports_dir, upload_store
 from sectors.models import Body
 from summaries.imports import registry, template_workbook
+
+# Form pages: shown on GET (and HEAD), saved on POST; any other method is refused.
+GET_POST = require_http_methods(["GET", "HEAD", "POST"])
 
 PERMISSION = "summaries.import_history"
 TOKEN_SALT = "summaries.imports"
@@ -96,6 +99,7 @@ def _page(request, spec, form, **context):
 
 
 @login_required
+@GET_POST
 def import_page(request, slug):
     require_permission(request.user, PERMISSION)
     spec = _spec(slug)

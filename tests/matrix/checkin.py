@@ -45,8 +45,12 @@ ROWS = {
     "duties:checkin_screen": Row(_activity, get=STAFF_ONLY, post=LOGGED_IN_405),
     "duties:checkin_qr": Row(_activity, get=STAFF_ONLY, post=LOGGED_IN_405),
     # Members of the term check in (200); office users hold no seat: a refusal page (403).
+    # GET records the attendance: HEAD is refused like every other method.
     "duties:checkin": Row(
-        _code, get="302 200 200 200 403 404 403 403 404", post="405 405 405 405 405 405 405 405 405"
+        _code,
+        get="302 200 200 200 403 404 403 403 404",
+        post="405 405 405 405 405 405 405 405 405",
+        other={"head": "405 405 405 405 405 405 405 405 405"},
     ),
     "duties:sheet_import": Row(_activity, get=STAFF_ONLY, post=STAFF_ONLY),
     "duties:sheet_import_confirm": Row(

@@ -28,6 +28,11 @@ def prepare(world):
     world.notice = world.member.person.notices.get()
 
 
+# Each download of personal data is logged (members.services.export_log_record):
+# GET only, so a HEAD never logs an export nobody received.
+_GET_ONLY_NO_HEAD = "302 405 405 405 405 405 405 405 405"
+
+
 def _member(w):
     return {"pk": w.member.pk}
 
@@ -110,10 +115,16 @@ ROWS = {
         None, get="302 405 405 405 405 405 405 405 405", post="302 403 403 403 302 302 403 302 403"
     ),
     "members:roster_export": Row(
-        None, get="302 403 403 403 200 200 200 200 403", post="302 405 405 405 405 405 405 405 405"
+        None,
+        get="302 403 403 403 200 200 200 200 403",
+        post="302 405 405 405 405 405 405 405 405",
+        other={"head": _GET_ONLY_NO_HEAD},
     ),
     "members:directory_export": Row(
-        None, get="302 200 200 200 200 200 200 200 403", post="302 405 405 405 405 405 405 405 405"
+        None,
+        get="302 200 200 200 200 200 200 200 403",
+        post="302 405 405 405 405 405 405 405 405",
+        other={"head": _GET_ONLY_NO_HEAD},
     ),
     "members:notices": Row(
         None, get="302 200 200 200 200 200 200 200 200", post="302 405 405 405 405 405 405 405 405"
