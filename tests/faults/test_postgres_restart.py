@@ -125,3 +125,24 @@ def test_the_app_recovers_from_a_postgres_restart_without_its_own(site, cluster)
             assert "系统暂时不可用" in page
     failed = sum(1 for _t, s, _p in during if s != 200)
     print(f"\n{len(before)} before, {len(during)} during ({failed} 503), {len(after)} after")
+
+
+def test_only_a_lost_database_connection_gets_the_503_page(rf):
+    from django.db import OperationalError
+
+    from config.views import server_error
+
+    request = rf.get("/members/")
+    try:
+        raise OperationalError("server closed the connection unexpectedly")
+    except OperationalError:
+        lost = server_error(request)
+    try:
+        raise ValueError("a bug")
+    except ValueError:
+        bug = server_error(request)
+
+    assert (lost.status_code, lost["Retry-After"]) == (503, "30")
+    assert "系统暂时不可用" in lost.content.decode()
+    assert bug.status_code == 500 and "系统出错" in bug.content.decode()
+    assert not bug.has_header("Retry-After")

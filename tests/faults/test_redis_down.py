@@ -172,6 +172,7 @@ def test_with_redis_stopped_the_site_serves_and_queued_work_runs_once_it_is_back
         "/summaries/",
         f"/summaries/{app.body.pk}/{YEAR}/",
         "/summaries/exports/",
+        "/scoring/annual/",
     ]:
         _ok(staff, path)
 
@@ -191,6 +192,7 @@ def test_with_redis_stopped_the_site_serves_and_queued_work_runs_once_it_is_back
     assert (score_job.status, score_job.message) == ("queued", queue_down_message())
     assert queue_down_message() in _flash(page)  # the flash message
     assert page.count(queue_down_message()) == 2  # and the job's own line
+    _ok(staff, f"/scoring/periods/{score_job.period_id}/")  # the review table
 
     # and so does a large export
     status, url, page = staff.post(
@@ -242,18 +244,30 @@ def test_with_redis_stopped_the_site_serves_and_queued_work_runs_once_it_is_back
             wait_for(finished, 60, 0.3, what="the queued jobs")
         except AssertionError:
             raise AssertionError(workers.logs()) from None
+
+        # then both ran to done, whole
+        score_job.refresh_from_db()
+        export_job.refresh_from_db()
+        assert score_job.status == "done", (score_job.message, workers.logs())
+        assert score_job.members == Score.objects.filter(period=score_job.period).count() > ROWS
+        assert export_job.status == "done", (export_job.message, workers.logs())
+        sheet = load_workbook(tmp_path / "exports" / export_job.file_name)["出席情况"]
+        assert sheet.max_row == 3 + ROWS
+        assert _ok(staff, f"/scoring/jobs/{score_job.pk}/").count(queue_down_message()) == 0
+
+        # and the same gunicorn sends new work straight to the queue again, no sweep needed
+        status, url, page = staff.post(
+            "/summaries/exports/run/attendance/",
+            {"attendance-body": app.body.pk, "attendance-activity": exported.pk},
+        )
+        assert status == 200 and queue_down_message() not in page, page[:3000]
+        again = ExportJob.objects.exclude(pk=export_job.pk).get()
+        try:
+            wait_for(lambda: ExportJob.objects.get(pk=again.pk).status == "done", 30)
+        except AssertionError:
+            raise AssertionError(workers.logs()) from None
     finally:
         workers.stop()
-
-    # then both ran to done, whole
-    score_job.refresh_from_db()
-    export_job.refresh_from_db()
-    assert score_job.status == "done", (score_job.message, workers.logs())
-    assert score_job.members == Score.objects.filter(period=score_job.period).count() > ROWS
-    assert export_job.status == "done", (export_job.message, workers.logs())
-    sheet = load_workbook(tmp_path / "exports" / export_job.file_name)["出席情况"]
-    assert sheet.max_row == 3 + ROWS
-    assert _ok(staff, f"/scoring/jobs/{score_job.pk}/").count(queue_down_message()) == 0
 
     # and the login limit holds again
     colleague = Visitor(server.base)
