@@ -295,7 +295,7 @@ def _postgres_restore(dump: Path, database_url: str, *, force: bool) -> None:
 def _sqlite_path(database_url: str) -> Path:
     if not database_url.startswith("sqlite:///"):
         raise BackupError("an SQLite backup needs a sqlite:////absolute/path URL")
-    return Path(unquote(urlsplit(database_url).path))
+    return Path("/" + unquote(urlsplit(database_url).path).lstrip("/"))
 
 
 def _sqlite_restore(copy: Path, database_url: str, *, force: bool) -> None:
