@@ -11,10 +11,12 @@ import os
 import socket
 import threading
 import uuid
+from functools import partial
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 log = logging.getLogger(__name__)
 
@@ -98,3 +100,32 @@ def worker_gone(job, *, lock_space: int, stale_seconds: int, now) -> bool:
             cursor.execute("SELECT pg_advisory_unlock(%s, %s)", lock_key(lock_space, job.pk))
         return True
     return not heartbeat_fresh(job, stale_seconds=stale_seconds, now=now)
+
+
+def queue_down_message() -> str:
+    return _("任务队列暂时不可用:任务已记录,队列恢复后会自动开始,无需重新提交")
+
+
+def job_send(job, task) -> None:
+    """Send `task(job.pk)` to a worker once the current transaction commits.
+    With the broker unreachable (the publish gives up within seconds, see
+    CELERY_BROKER_TRANSPORT_OPTIONS) the job stays queued and says so on its
+    page; the sweeper (beat, every minute) sends it again once the broker is
+    back, as it does any queued job no worker started."""
+    transaction.on_commit(partial(_send, job, task), robust=True)
+
+
+def _send(job, task) -> None:
+    try:
+        task.delay(job.pk)
+    except Exception as error:  # kombu's OperationalError, or the transport's own
+        log.warning(
+            "%s %s stays queued, the broker is unreachable: %s", job._meta.label, job.pk, error
+        )
+        job.message = queue_down_message()
+        type(job).objects.filter(pk=job.pk, status=job.Status.QUEUED).update(message=job.message)
+
+
+def queue_was_down(job) -> bool:
+    """Whether the job's message could not be sent when it was started."""
+    return job.message == queue_down_message()

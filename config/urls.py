@@ -16,3 +16,5 @@ urlpatterns = [
     path("summaries/", include("summaries.urls")),
     path("admin/", admin.site.urls),
 ]
+
+handler500 = "config.views.server_error"

@@ -29,7 +29,6 @@ interleave and a run killed midway leaves nothing half-written. Around it:
 import datetime
 import logging
 import time
-from functools import partial
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
@@ -39,7 +38,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from config.job_runs import JobRun, heartbeat_fresh, worker_gone
+from config.job_runs import JobRun, heartbeat_fresh, job_send, worker_gone
 from scoring.models import Rulebook, ScoreJob, ScorePeriod
 from scoring.services import period_compute, period_open, rulebook_in_force
 from sectors.models import Body
@@ -147,11 +146,11 @@ def period_compute_start_due(*, today: datetime.date | None = None) -> list[Scor
 
 
 def score_job_enqueue(job: ScoreJob) -> None:
-    """Send the job to a worker once the current transaction commits. Robust:
-    with the broker down the job stays queued and the sweeper sends it again."""
+    """Send the job to a worker once the current transaction commits. With the
+    broker down the job stays queued, says so, and the sweeper sends it again."""
     from scoring.tasks import score_job_run_task
 
-    transaction.on_commit(partial(score_job_run_task.delay, job.pk), robust=True)
+    job_send(job, score_job_run_task)
 
 
 # Running -----------------------------------------------------------------------------

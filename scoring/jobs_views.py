@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
+from config.job_runs import queue_was_down
 from members.forms import errors_to_form
 from members.permissions import viewer_for
 from scoring import jobs
@@ -98,7 +99,10 @@ def period_list(request):
         except ValidationError as error:
             errors_to_form(form, error)
         else:
-            messages.success(request, _("已开始计算%(period)s") % {"period": job.period.label})
+            if queue_was_down(job):
+                messages.warning(request, job.message)
+            else:
+                messages.success(request, _("已开始计算%(period)s") % {"period": job.period.label})
             return redirect("scoring:job_detail", pk=job.pk)
     return render(
         request,

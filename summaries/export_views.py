@@ -6,6 +6,7 @@ permission code; the bodies offered are those the user reads; a job, its
 state and its file are its requester's alone (404 to anyone else)."""
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, JsonResponse
@@ -14,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
+from config.job_runs import queue_was_down
 from members.permissions import require_permission
 from members.services import export_log_record
 from summaries import jobs
@@ -71,6 +73,8 @@ def export_run(request, kind):
         return _page(request, form)
     if total > settings.EXPORT_INLINE_MAX_ROWS:
         job = jobs.export_job_start(user=request.user, kind=kind, params=params, total=total)
+        if queue_was_down(job):
+            messages.warning(request, job.message)
         return redirect("summaries:export_job", pk=job.pk)
     prepared = export_prepare(user=request.user, kind=kind, params=params)
     response = xlsx_response(filename=prepared.filename, sheets=prepared.sheets)

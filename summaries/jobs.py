@@ -26,7 +26,6 @@ import datetime
 import logging
 import os
 import time
-from functools import partial
 from pathlib import Path
 
 from celery.exceptions import SoftTimeLimitExceeded
@@ -37,7 +36,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from config.job_runs import JobRun, heartbeat_fresh, worker_gone
+from config.job_runs import JobRun, heartbeat_fresh, job_send, worker_gone
 from summaries.exports import ExportKind, export_kind, export_prepare
 from summaries.models import ExportJob
 from summaries.xlsx import write_workbook
@@ -75,10 +74,10 @@ def export_job_start(*, user, kind: ExportKind, params: dict, total: int) -> Exp
 
 
 def export_job_enqueue(job: ExportJob) -> None:
-    """Robust: with the broker down the job stays queued and the sweeper sends it again."""
+    """With the broker down the job stays queued, says so, and the sweeper sends it again."""
     from summaries.tasks import export_job_run_task
 
-    transaction.on_commit(partial(export_job_run_task.delay, job.pk), robust=True)
+    job_send(job, export_job_run_task)
 
 
 # Running -----------------------------------------------------------------------------

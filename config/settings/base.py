@@ -86,9 +86,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
+            # Fails open when Redis is down (config/cache.py says why).
+            "BACKEND": "config.cache.FailOpenRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "lvzhi",
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 1},
         }
     }
 else:
@@ -117,6 +119,7 @@ INSTALLED_APPS = [
     "consultations",
     "reports",
     "scoring",
+    "config",  # management commands only: backup, restore
 ]
 
 MIDDLEWARE = [
@@ -227,6 +230,18 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+# With the broker down a request that queues work must not hang: it gives up
+# within seconds, and the job it recorded is sent again by the sweepers
+# (scoring/jobs.py, summaries/jobs.py) once the broker is back.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 2}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 0.5,
+}
 
 # Score computation jobs (scoring/jobs.py): how often a running job's worker
 # writes its heartbeat; how long a job may wait unstarted, or run without a

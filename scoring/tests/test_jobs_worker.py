@@ -274,28 +274,53 @@ def body_year(stack, transactional_db, world, eager, settings, tmp_path):  # noq
     return app, services.period_open(body=app.body, year=YEAR, quarter=0)
 
 
+def _stored(model, exclude: set[str]) -> list[str]:
+    return [f.attname for f in model._meta.concrete_fields if f.attname not in exclude]
+
+
+# Every stored column of the period's scores and lines but ids and times: what
+# a clean computation must give again, row for row.
+SCORE_COLUMNS = _stored(Score, {"id", "period_id", "computed_at", "changed_since_final_at"})
+LINE_COLUMNS = _stored(ScoreLine, {"id", "score_id"})
+
+
 def snapshot(period) -> dict:
-    """Each member's total, grade and lines: what a direct computation must match."""
+    """Each member's score row and the sorted list of its lines, every column."""
     lines = {}
-    for member_id, item, points in ScoreLine.objects.filter(score__period=period).values_list(
-        "score__member_id", "item_code", "points"
+    for row in ScoreLine.objects.filter(score__period=period).values_list(
+        "score__member_id", *LINE_COLUMNS
     ):
-        lines.setdefault(member_id, {})[item] = points
+        lines.setdefault(row[0], []).append(repr(row[1:]))
     return {
-        member_id: (total, grade, lines.get(member_id, {}))
-        for member_id, total, grade in Score.objects.filter(period=period).values_list(
-            "member_id", "total", "grade"
+        row[SCORE_COLUMNS.index("member_id")]: (
+            row,
+            sorted(lines.get(row[SCORE_COLUMNS.index("member_id")], [])),
         )
+        for row in Score.objects.filter(period=period).values_list(*SCORE_COLUMNS)
     }
 
 
 def assert_scores_are_a_direct_computation(period, job):
     by_job = snapshot(period)
     assert len(by_job) == job.members == 44
-    assert len({total for total, _grade, _lines in by_job.values()}) > 5  # members differ
+    total = SCORE_COLUMNS.index("total")
+    assert len({row[total] for row, _lines in by_job.values()}) > 5  # members differ
+    assert sum(len(lines) for _row, lines in by_job.values()) == job.lines
     assert ScoreLine.objects.filter(score__period=period).count() == job.lines
+
+    # a clean computation: the period's rows deleted, then computed in this process
+    Score.objects.filter(period=period).delete()
     services.period_compute(period=period)
     assert snapshot(period) == by_job
+
+
+def assert_nothing_written_yet(job_id, period, killed_run):
+    """While the killed run is the job's last, the job is not done and the
+    period has no scores: its transaction went with it."""
+    job = ScoreJob.objects.get(pk=job_id)
+    if job.runner == killed_run:
+        assert job.status != S.DONE
+        assert not Score.objects.filter(period=period).exists()
 
 
 def test_a_killed_pool_child_loses_nothing(body_year, workers):
@@ -318,6 +343,7 @@ def test_a_killed_pool_child_loses_nothing(body_year, workers):
     swept = []
 
     def finished():
+        assert_nothing_written_yet(job_id, period, run)
         job = ScoreJob.objects.get(pk=job_id)
         if job.runner == run and time.monotonic() - killed_at > 10 * (len(swept) + 1):
             swept.append(workers.sweep())
@@ -352,6 +378,7 @@ def test_a_killed_worker_is_replaced_and_the_sweeper_hands_the_job_on(body_year,
     wait_for(lambda: _parent_of(child) is None, seconds=10)
     job = ScoreJob.objects.get(pk=job_id)
     assert (job.status, job.attempts) == (S.RUNNING, 1)  # nothing else will move it
+    assert not Score.objects.filter(period=period).exists()  # and nothing half-written
     workers.start()
     swept = workers.sweep()
 

@@ -25,7 +25,9 @@ from scoring.tests.test_jobs_worker import (  # noqa: F401  (fixtures)
     stack,
     wait_for,
 )
+from summaries.exports import export_kind, export_prepare
 from summaries.models import ExportJob
+from summaries.xlsx import write_workbook
 from tests import factories as f
 
 from .conftest import YEAR, at, attend, past_activity
@@ -74,7 +76,7 @@ def start_job(workers, world, activity) -> int:
 
 
 def test_a_killed_pool_child_leaves_no_half_file_marked_done(
-    world, activity, workers, export_files
+    world, activity, workers, export_files, tmp_path
 ):
     worker = workers.start()
 
@@ -116,12 +118,22 @@ def test_a_killed_pool_child_leaves_no_half_file_marked_done(
     assert job.runner.split(":")[1] != str(child)
     assert worker.poll() is None
 
-    # and the file is whole, the only one left
+    # and the file is whole, the only one left: every member once, each row
+    # as a clean export of the same data writes it here and now
     assert [p.name for p in export_files.iterdir()] == [job.file_name]
     ws = load_workbook(export_files / job.file_name)["出席情况"]
     assert ws.max_row == 3 + ROWS
     assert ws["A1"].value == "全体委员视察出席情况"
     assert job.done == job.total == ROWS
+    clean = tmp_path / "clean.xlsx"
+    prepared = export_prepare(user=world.staff, kind=export_kind("attendance"), params=job.params)
+    assert write_workbook(clean, sheets=prepared.sheets) == ROWS
+    by_job = [list(row) for row in ws.iter_rows(values_only=True)]
+    assert by_job == [
+        list(row) for row in load_workbook(clean)["出席情况"].iter_rows(values_only=True)
+    ]
+    numbers = [row[by_job[2].index("委员编号")] for row in by_job[3:]]
+    assert sorted(numbers) == [f"8{n:03d}" for n in range(ROWS)]
     print(
         f"\nkilled child: done {job.finished_at - job.created_at} after the start; sweeps: {swept}"
     )
