@@ -24,6 +24,7 @@ BIN = Path(sys.executable).parent
 # processes than cores keep both cores busy, and more than that only queues
 # the same CPU work in more places (and costs ~100 MB each).
 WORKERS = 5
+BACKLOG = 64
 
 
 def production_env(*, database_url: str, redis_url: str, broker_url: str) -> dict:
@@ -157,6 +158,12 @@ def served(env: dict, *, port: int, logs: Path, workers: int = WORKERS, worker: 
                 "30",
                 "--graceful-timeout",
                 "5",
+                # A short accept queue: past it the kernel drops new connections
+                # (the driver sees timeouts) instead of queueing thousands that
+                # the driver gave up on, which the workers would still serve one
+                # by one long after an overloaded step, into the next step.
+                "--backlog",
+                str(BACKLOG),
                 # gunicorn 27's control socket has one default path for every
                 # instance on the machine; this one needs none.
                 "--no-control-socket",

@@ -23,7 +23,7 @@ from bench.load.run import load_run
 from duties.models import Activity, Participation
 
 REQUIRED = bool(os.environ.get("LVZHI_REQUIRE_SERVICES"))
-CAPACITY = 5  # fewer than the members who sign up, so it fills under the load
+CAPACITY = 3  # fewer than the members who sign up, so it fills under the load
 MEMBERS = 20
 
 pytestmark = [pytest.mark.postgres]
@@ -91,11 +91,11 @@ def test_the_served_app_takes_a_constant_rate_without_errors_or_overfill(redis_u
     # given: small data, the app served with production settings, a worker
     port = _free_port()
     phases = [
-        {"label": "warm-up", "rate": 5, "seconds": 5},
-        {"label": "8/s", "rate": 8, "seconds": 20},
+        {"label": "warm-up", "rate": 3, "seconds": 5},
+        {"label": "5/s", "rate": 5, "seconds": 20},
     ]
 
-    # when: the driver sends the fixed mix at 8 requests a second
+    # when: the driver sends the fixed mix at 5 requests a second
     outcome = load_run(
         scale="S",
         generator_members=60,
@@ -104,6 +104,9 @@ def test_the_served_app_takes_a_constant_rate_without_errors_or_overfill(redis_u
         phases=phases,
         port=port,
         workers=2,
+        # Slowness is the full form's business: only a request never answered
+        # (a minute) counts as an error here, not one a busy machine served late.
+        timeout=60,
         database_url=_database_url(),
         redis_url=f"{redis_url}/1",
         broker_url=f"{redis_url}/0",
