@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: demo test setup venv lint bench browser-deps
+.PHONY: demo test setup venv lint bench load browser-deps
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -52,3 +52,8 @@ lint: setup
 # BENCH_ARGS="--scale S" for one scale (bench/README.md).
 bench: setup
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# The load test (bench/README.md, Load): needs DATABASE_URL (PostgreSQL, a database
+# of its own), REDIS_URL and CELERY_BROKER_URL; about 15 minutes.
+load: setup
+	$(BIN)/python -m bench.load $(LOAD_ARGS)

@@ -145,9 +145,11 @@ class ActivityFilterForm(forms.Form):
         )
 
     def apply(self, queryset, *, member_ids):
-        if not self.is_valid():
+        # Unbound (the menu opened with no query string) means the defaults, not
+        # everything: the first page would be the body's oldest activities.
+        if self.is_bound and not self.is_valid():
             return queryset
-        data = self.cleaned_data
+        data = self.cleaned_data if self.is_bound else {}
         now = timezone.now()
         if data.get("q"):
             queryset = queryset.filter(theme__contains=data["q"].strip())

@@ -180,6 +180,29 @@ def test_member_requests_leave_and_staff_approve(world, client):
     assert (p.leave, p.attendance) == ("approved", "excused")
 
 
+def test_the_menu_opens_on_the_coming_activities(world, client):
+    # given: one activity last year and one next week
+    now = timezone.now()
+    f.ActivityFactory(
+        term=world.term,
+        theme="去年的视察",
+        starts_at=now - datetime.timedelta(days=300),
+        ends_at=now - datetime.timedelta(days=300, hours=-3),
+    )
+    f.ActivityFactory(term=world.term, theme="下周的调研")
+    client.force_login(world.member.person.user)
+
+    # when: the menu is opened from the navigation bar, with no filter
+    html = client.get(reverse("duties:menu")).content.decode()
+
+    # then: the default filter (coming activities) applies, as when chosen
+    assert "下周的调研" in html and "去年的视察" not in html
+    chosen = client.get(reverse("duties:menu"), {"when": "upcoming"}).content.decode()
+    assert "下周的调研" in chosen and "去年的视察" not in chosen
+    past = client.get(reverse("duties:menu"), {"when": "past"}).content.decode()
+    assert "去年的视察" in past and "下周的调研" not in past
+
+
 def test_menu_query_count_does_not_grow(world, client):
     client.force_login(world.member.person.user)
     f.ActivityFactory(term=world.term)
