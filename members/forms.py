@@ -1,9 +1,12 @@
+import uuid
+
 from allauth.account.forms import LoginForm as AllauthLoginForm
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from config import uploads
 from members.models import Honour, Member, Person
 from sectors.models import Committee, SectorGroup, Term
 
@@ -100,15 +103,21 @@ class PersonForm(UniqueMobileMixin, StyledFormMixin, forms.ModelForm):
         }
 
     def clean_photo(self):
-        """An image Pillow can open (the type is read from the content, not the
-        name), JPEG or PNG, at most 2 MB."""
+        """A JPEG or PNG image (the type is read from the content, not the
+        name), at most 2 MB, stored under a random name with the extension
+        of its real type."""
         photo = self.cleaned_data.get("photo")
         if not photo or not hasattr(photo, "image"):
             return photo
-        if photo.size > PHOTO_MAX_BYTES:
-            raise forms.ValidationError(_("照片不能超过 2 MB"))
-        if photo.image.format not in ("JPEG", "PNG"):
-            raise forms.ValidationError(_("照片须为 JPEG 或 PNG 图片"))
+        kind = uploads.upload_check(
+            photo,
+            accept=(uploads.JPEG, uploads.PNG),
+            max_bytes=PHOTO_MAX_BYTES,
+            too_large=_("照片不能超过 2 MB"),
+            wrong_type=_("照片须为 JPEG 或 PNG 图片"),
+        )
+        photo.name = f"{uuid.uuid4().hex}.{uploads.EXTENSIONS[kind]}"
+        photo.content_type = kind
         return photo
 
 
