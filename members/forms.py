@@ -82,6 +82,30 @@ class UniqueMobileMixin:
 PHOTO_MAX_BYTES = 2 * 1024 * 1024
 
 
+class _PhotoLink:
+    def __init__(self, url, text):
+        self.url, self.text = url, text
+
+    def __str__(self):
+        return str(self.text)
+
+
+class PhotoInput(forms.ClearableFileInput):
+    """Django's file input links the current file to its media URL, which
+    serves nothing here (files go through views that check rights): link it
+    to the member's photo view instead, or to nothing."""
+
+    photo_url = None
+
+    def is_initial(self, value):
+        return bool(value and getattr(value, "name", None))
+
+    def format_value(self, value):
+        if self.is_initial(value):
+            return _PhotoLink(self.photo_url or "#", _("当前照片"))
+        return None
+
+
 class PersonForm(UniqueMobileMixin, StyledFormMixin, forms.ModelForm):
     class Meta:
         model = Person
@@ -99,8 +123,12 @@ class PersonForm(UniqueMobileMixin, StyledFormMixin, forms.ModelForm):
         ]
         widgets = {
             "birth_date": DateInput(),
-            "photo": forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png"}),
+            "photo": PhotoInput(attrs={"accept": "image/jpeg,image/png"}),
         }
+
+    def __init__(self, *args, photo_url=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["photo"].widget.photo_url = photo_url
 
     def clean_photo(self):
         """A JPEG or PNG image (the type is read from the content, not the

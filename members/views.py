@@ -208,7 +208,11 @@ def member_create(request, term_id):
 def member_edit(request, pk):
     member = get_member_for_user(request.user, pk, write=True)
     person_form = PersonForm(
-        request.POST or None, request.FILES or None, prefix="p", instance=member.person
+        request.POST or None,
+        request.FILES or None,
+        prefix="p",
+        instance=member.person,
+        photo_url=reverse("members:photo", args=[member.pk]),
     )
     seat_form = SeatForm(request.POST or None, prefix="s", instance=member, term=member.term)
     if request.method == "POST" and person_form.is_valid() and seat_form.is_valid():
