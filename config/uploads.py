@@ -74,9 +74,11 @@ def _image_opens(upload, kind: str) -> bool:
         return False
 
 
-def sniff(upload) -> str | None:
+def sniff(upload, *, open_images: bool = True) -> str | None:
     """The content type of a file (an upload or an open stored file) read from
-    its bytes, one of those above, or None. The position is left at 0."""
+    its bytes, one of those above, or None. The position is left at 0.
+    open_images=False trusts an image's signature without decoding it: for
+    a stored file, checked in full when it was uploaded."""
     try:
         upload.seek(0)
         head = upload.read(16)
@@ -84,7 +86,7 @@ def sniff(upload) -> str | None:
         if kind == "zip":
             upload.seek(0)
             kind = _office_type(upload)
-        elif kind in _PILLOW_FORMATS:
+        elif kind in _PILLOW_FORMATS and open_images:
             upload.seek(0)
             kind = kind if _image_opens(upload, kind) else None
         return kind

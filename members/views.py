@@ -288,7 +288,7 @@ def member_photo(request, pk):
         raise Http404 from None
     # Served as what its bytes are (photos stored before names were random
     # kept the uploader's name); anything else is not shown at all.
-    content_type = uploads.sniff(handle)
+    content_type = uploads.sniff(handle, open_images=False)
     if content_type not in (uploads.JPEG, uploads.PNG):
         handle.close()
         raise Http404
