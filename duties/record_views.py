@@ -5,13 +5,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from config import uploads
 from duties import disputes, selectors, self_reported
 from duties.models import ActivityKind, Dispute, SelfReportedDuty
 from duties.record_forms import DisputeForm, DutyForm, ReturnForm, resolve_form_for
@@ -249,17 +250,7 @@ def attachment(request, pk):
         handle = item.file.open("rb")
     except FileNotFoundError:
         raise Http404 from None
-    response = FileResponse(
-        handle,
-        content_type=item.content_type,
-        # Images open in the page; PDFs download.
-        as_attachment=item.content_type == "application/pdf",
-        filename=item.name,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return uploads.private_file_response(handle, content_type=item.content_type, filename=item.name)
 
 
 # Disputes ---------------------------------------------------------------------

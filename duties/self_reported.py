@@ -15,8 +15,9 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from PIL import Image, UnidentifiedImageError
 
+from config import uploads as upload_types
+from config.uploads import EXTENSIONS
 from duties.models import ActivityKind, DutyAttachment, SelfReportedDuty
 from members.models import Member
 from members.services import notice_send
@@ -24,38 +25,18 @@ from scoring.facts import facts_changed
 
 ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 ATTACHMENTS_MAX = 5
-_IMAGE_TYPES = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png")}
-_EXTENSIONS = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
 
 
 def attachment_sniff(upload) -> str:
     """The content type of an upload read from its bytes: application/pdf,
     image/jpeg or image/png. Anything else, or too large, is refused."""
-    name = getattr(upload, "name", "") or ""
-    if upload.size > ATTACHMENT_MAX_BYTES:
-        raise ValidationError(
-            _("附件“%(name)s”超过 10 MB"), code="too_large", params={"name": name}
-        )
-    upload.seek(0)
-    head = upload.read(5)
-    upload.seek(0)
-    if head == b"%PDF-":
-        return "application/pdf"
-    try:
-        with Image.open(upload) as image:
-            kind = image.format
-            image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        kind = None
-    finally:
-        upload.seek(0)
-    if kind not in _IMAGE_TYPES:
-        raise ValidationError(
-            _("附件“%(name)s”不是 JPEG、PNG 图片或 PDF 文件"),
-            code="wrong_type",
-            params={"name": name},
-        )
-    return _IMAGE_TYPES[kind][0]
+    return upload_types.upload_check(
+        upload,
+        accept=(upload_types.PDF, upload_types.JPEG, upload_types.PNG),
+        max_bytes=ATTACHMENT_MAX_BYTES,
+        too_large=_("附件“%(name)s”超过 10 MB"),
+        wrong_type=_("附件“%(name)s”不是 JPEG、PNG 图片或 PDF 文件"),
+    )
 
 
 def _check_kind(member: Member, kind: ActivityKind) -> None:
@@ -87,7 +68,7 @@ def _attach(duty: SelfReportedDuty, uploads) -> list[DutyAttachment]:
             size=upload.size,
         )
         # A random name on disk: the member's file name never reaches a path.
-        attachment.file.save(f"{uuid.uuid4().hex}.{_EXTENSIONS[content_type]}", upload, save=False)
+        attachment.file.save(f"{uuid.uuid4().hex}.{EXTENSIONS[content_type]}", upload, save=False)
         attachment.save()
         stored.append(attachment)
     return stored

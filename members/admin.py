@@ -15,6 +15,8 @@ class PersonAdmin(SimpleHistoryAdmin):
     list_filter = ("gender", "party")
     search_fields = ("name", "mobile", "workplace")
     raw_id_fields = ("user",)
+    # The photo is uploaded on the member's page, where its type is sniffed.
+    exclude = ("photo",)
 
 
 @admin.register(Member)

@@ -1,9 +1,12 @@
+import uuid
+
 from allauth.account.forms import LoginForm as AllauthLoginForm
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from config import uploads
 from members.models import Honour, Member, Person
 from sectors.models import Committee, SectorGroup, Term
 
@@ -79,6 +82,30 @@ class UniqueMobileMixin:
 PHOTO_MAX_BYTES = 2 * 1024 * 1024
 
 
+class _PhotoLink:
+    def __init__(self, url, text):
+        self.url, self.text = url, text
+
+    def __str__(self):
+        return str(self.text)
+
+
+class PhotoInput(forms.ClearableFileInput):
+    """Django's file input links the current file to its media URL, which
+    serves nothing here (files go through views that check rights): link it
+    to the member's photo view instead, or to nothing."""
+
+    photo_url = None
+
+    def is_initial(self, value):
+        return bool(value and getattr(value, "name", None))
+
+    def format_value(self, value):
+        if self.is_initial(value):
+            return _PhotoLink(self.photo_url or "#", _("当前照片"))
+        return None
+
+
 class PersonForm(UniqueMobileMixin, StyledFormMixin, forms.ModelForm):
     class Meta:
         model = Person
@@ -96,19 +123,29 @@ class PersonForm(UniqueMobileMixin, StyledFormMixin, forms.ModelForm):
         ]
         widgets = {
             "birth_date": DateInput(),
-            "photo": forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png"}),
+            "photo": PhotoInput(attrs={"accept": "image/jpeg,image/png"}),
         }
 
+    def __init__(self, *args, photo_url=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["photo"].widget.photo_url = photo_url
+
     def clean_photo(self):
-        """An image Pillow can open (the type is read from the content, not the
-        name), JPEG or PNG, at most 2 MB."""
+        """A JPEG or PNG image (the type is read from the content, not the
+        name), at most 2 MB, stored under a random name with the extension
+        of its real type."""
         photo = self.cleaned_data.get("photo")
         if not photo or not hasattr(photo, "image"):
             return photo
-        if photo.size > PHOTO_MAX_BYTES:
-            raise forms.ValidationError(_("照片不能超过 2 MB"))
-        if photo.image.format not in ("JPEG", "PNG"):
-            raise forms.ValidationError(_("照片须为 JPEG 或 PNG 图片"))
+        kind = uploads.upload_check(
+            photo,
+            accept=(uploads.JPEG, uploads.PNG),
+            max_bytes=PHOTO_MAX_BYTES,
+            too_large=_("照片不能超过 2 MB"),
+            wrong_type=_("照片须为 JPEG 或 PNG 图片"),
+        )
+        photo.name = f"{uuid.uuid4().hex}.{uploads.EXTENSIONS[kind]}"
+        photo.content_type = kind
         return photo
 
 

@@ -31,6 +31,7 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from tablib import Dataset
 
+from config import uploads
 from members.models import ExportLog, Member, Party, Person
 from members.permissions import can_see_phone, viewer_for
 from sectors.models import Committee, Sector, SectorGroup, Term
@@ -811,7 +812,7 @@ def upload_workbook(file, read):
         raise not_xlsx_error(
             _("该文件已设置打开密码,或是旧版 .xls 格式:请取消密码并另存为 .xlsx 后再上传")
         )
-    if not zipfile.is_zipfile(io.BytesIO(data)):
+    if uploads.sniff(io.BytesIO(data)) != uploads.XLSX:
         raise not_xlsx_error()
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:

@@ -1,16 +1,15 @@
-import mimetypes
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from config import uploads
 from config.replica import replica_reads
 from members import services
 from members.accounts import set_password_link
@@ -216,7 +215,11 @@ def member_create(request, term_id):
 def member_edit(request, pk):
     member = get_member_for_user(request.user, pk, write=True)
     person_form = PersonForm(
-        request.POST or None, request.FILES or None, prefix="p", instance=member.person
+        request.POST or None,
+        request.FILES or None,
+        prefix="p",
+        instance=member.person,
+        photo_url=reverse("members:photo", args=[member.pk]),
     )
     seat_form = SeatForm(request.POST or None, prefix="s", instance=member, term=member.term)
     if request.method == "POST" and person_form.is_valid() and seat_form.is_valid():
@@ -292,11 +295,14 @@ def member_photo(request, pk):
         handle = photo.open("rb")
     except FileNotFoundError:
         raise Http404 from None
-    response = FileResponse(
-        handle, content_type=mimetypes.guess_type(photo.name)[0] or "image/jpeg"
-    )
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    # Served as what its bytes are (photos stored before names were random
+    # kept the uploader's name); anything else is not shown at all.
+    content_type = uploads.sniff(handle, open_images=False)
+    if content_type not in (uploads.JPEG, uploads.PNG):
+        handle.close()
+        raise Http404
+    filename = f"photo-{member.pk}.{uploads.EXTENSIONS[content_type]}"
+    return uploads.private_file_response(handle, content_type=content_type, filename=filename)
 
 
 @login_required

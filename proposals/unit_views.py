@@ -9,12 +9,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from config import uploads
 from members.accounts import set_password_link
 from members.forms import errors_to_form, refusal_messages
 from members.permissions import managed_body_ids, readable_body_ids, viewer_for
@@ -504,16 +505,11 @@ def reply_file(request, pk):
         raise Http404 from None
     content_type = handling.reply_content_type(item)
     extension = item.file.name.rsplit(".", 1)[-1]
-    response = FileResponse(
+    return uploads.private_file_response(
         handle,
         content_type=content_type,
-        as_attachment=content_type == "application/pdf",
         filename=f"答复函-{item.routing.proposal_id}-{item.routing_id}-{item.round}.{extension}",
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
 
 
 # --- the first proposer ------------------------------------------------------

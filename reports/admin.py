@@ -11,8 +11,16 @@ from summaries.admin import export_reports
 
 
 class AttachmentInline(admin.TabularInline):
+    """Attachments are uploaded with the report, where their type is sniffed;
+    here they are only listed (the file is served by the report's view)."""
+
     model = ReportAttachment
     extra = 0
+    readonly_fields = ["name", "content_type", "size"]
+    exclude = ["file"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 class AdoptionInline(admin.TabularInline):

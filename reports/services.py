@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from config.uploads import EXTENSIONS
 from duties.self_reported import attachment_sniff
 from members.models import Member, Person
 from members.services import notice_send
@@ -33,7 +34,6 @@ Verb = ReportEvent.Verb
 
 ATTACHMENTS_MAX = 5
 TITLE_MAX = 200
-_EXTENSIONS = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
 
 
 # Helpers ----------------------------------------------------------------------
@@ -124,7 +124,7 @@ def _attach(report: SocialInfoReport, uploads) -> list[ReportAttachment]:
             content_type=content_type,
             size=upload.size,
         )
-        attachment.file.save(f"{uuid.uuid4().hex}.{_EXTENSIONS[content_type]}", upload, save=False)
+        attachment.file.save(f"{uuid.uuid4().hex}.{EXTENSIONS[content_type]}", upload, save=False)
         attachment.save()
         stored.append(attachment)
     return stored

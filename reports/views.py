@@ -6,12 +6,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from config import uploads
 from members.models import Member
 from members.permissions import require_permission, viewer_for
 from members.services import export_log_record
@@ -272,16 +273,7 @@ def attachment(request, pk):
         handle = item.file.open("rb")
     except FileNotFoundError:
         raise Http404 from None
-    response = FileResponse(
-        handle,
-        content_type=item.content_type,
-        as_attachment=item.content_type == "application/pdf",
-        filename=item.name,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return uploads.private_file_response(handle, content_type=item.content_type, filename=item.name)
 
 
 # Handling (staff) -----------------------------------------------------------------

@@ -10,8 +10,6 @@ the reads are in scoring.annual_selectors."""
 
 import datetime
 import logging
-import os
-import zipfile
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -22,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from config import uploads
 from members.models import Person
 from members.services import notice_send
 from scoring import annual_selectors as selectors
@@ -471,36 +470,23 @@ def checklist_reminders_send(*, today: datetime.date | None = None) -> int:
 
 REPORT_FILE_MAX = 10 * 1024 * 1024
 REPORT_TEXT_MAX = 20000
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+DOCX = uploads.DOCX
 REPORT_TYPES = {"application/pdf": "pdf", DOCX: "docx"}
 
 
 def duty_report_sniff(upload) -> str:
     """The content type of an uploaded report, read from its bytes: a PDF or a
     Word .docx. Anything else, or too large, is refused."""
-    name = getattr(upload, "name", "") or ""
-    if upload.size > REPORT_FILE_MAX:
-        raise ValidationError({"file": _("文件“%(name)s”超过 10 MB") % {"name": name[-60:]}})
-    upload.seek(0)
-    head = upload.read(5)
-    upload.seek(0)
-    if head == b"%PDF-":
-        return "application/pdf"
-    if head[:4] == b"PK\x03\x04" and os.path.splitext(name)[1].lower() == ".docx":
-        try:
-            with zipfile.ZipFile(upload) as archive:
-                if "word/document.xml" in archive.namelist():
-                    return DOCX
-        except zipfile.BadZipFile:
-            pass
-        finally:
-            upload.seek(0)
-    raise ValidationError(
-        {
-            "file": _("“%(name)s”不是 PDF 或 Word(.docx)文件;.doc 请另存为 .docx 或 PDF")
-            % {"name": name[-60:]}
-        }
-    )
+    try:
+        return uploads.upload_check(
+            upload,
+            accept=(uploads.PDF, uploads.DOCX),
+            max_bytes=REPORT_FILE_MAX,
+            too_large=_("文件“%(name)s”超过 10 MB"),
+            wrong_type=_("“%(name)s”不是 PDF 或 Word(.docx)文件;.doc 请另存为 .docx 或 PDF"),
+        )
+    except ValidationError as error:
+        raise ValidationError({"file": error}) from None
 
 
 def _refuse_if_final(*, body_id, year: int) -> None:

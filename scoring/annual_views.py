@@ -14,13 +14,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from config import uploads
 from members.forms import errors_to_form, refusal_messages
 from members.permissions import viewer_for
 from members.roster_views import imports_dir, upload_store
@@ -340,16 +341,13 @@ def duty_report_file(request, pk):
         handle = report.file.open("rb")
     except FileNotFoundError:
         raise Http404 from None
-    response = FileResponse(
+    return uploads.private_file_response(
         handle,
-        content_type=report.content_type or "application/octet-stream",
-        as_attachment=True,
+        content_type=report.content_type,
         filename=report.file_name or "述职报告",
+        inline=False,
+        max_age=300,
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, max-age=300"
-    return response
 
 
 # Checklists (六个一) -------------------------------------------------------------

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from config.uploads import EXTENSIONS
 from duties.self_reported import attachment_sniff
 from members.models import Member, Party
 from members.services import notice_send
@@ -26,7 +27,6 @@ from sectors.models import PlenarySession, SectorGroup
 
 S = Proposal.Status
 ATTACHMENTS_MAX = 5
-_EXTENSIONS = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
 EDITABLE = (S.DRAFT,)
 PRE_SUBMISSION = (S.DRAFT, S.INVITING)
 
@@ -73,7 +73,7 @@ def _attach(proposal: Proposal, uploads) -> list[ProposalAttachment]:
             content_type=content_type,
             size=upload.size,
         )
-        item.file.save(f"{uuid.uuid4().hex}.{_EXTENSIONS[content_type]}", upload, save=False)
+        item.file.save(f"{uuid.uuid4().hex}.{EXTENSIONS[content_type]}", upload, save=False)
         item.save()
         stored.append(item)
     return stored
