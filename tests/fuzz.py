@@ -359,11 +359,30 @@ def not_workbooks(draw, seed_bytes: bytes):
     return buffer.getvalue()
 
 
+PLAIN = {"above": 0, "merge_header": False, "gap": 0}
+
+
+@st.composite
+def one_field_wrong(draw, seed):
+    """The seed as it is but for one column of one sheet, every data row of it
+    holding one hostile value: each field's own checks, one at a time."""
+    sheets = [[title, [list(r) for r in rows]] for title, rows in seed]
+    rows = draw(st.sampled_from([rows for _title, rows in sheets if len(rows) > 1]))
+    column = draw(st.integers(0, len(rows[0]) - 1))
+    value = draw(cell_values)
+    for row in rows[1:]:
+        row.extend([None] * (column + 1 - len(row)))
+        row[column] = value
+    return render_workbook(sheets, [PLAIN] * len(sheets))
+
+
 def uploads(seed):
-    """Mostly changed copies of the seed; one in four not a workbook at all."""
-    seed_bytes = render_workbook(seed, [{"above": 0, "merge_header": False, "gap": 0}] * len(seed))
+    """Changed copies of the seed: one field wrong, or many changes at once;
+    one in five not a workbook at all."""
+    seed_bytes = render_workbook(seed, [PLAIN] * len(seed))
     return st.one_of(
-        mutated_workbooks(seed),
+        one_field_wrong(seed),
+        one_field_wrong(seed),
         mutated_workbooks(seed),
         mutated_workbooks(seed),
         not_workbooks(seed_bytes),
