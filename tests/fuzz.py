@@ -165,6 +165,7 @@ TRICKY_TEXT = (
     "𠀀𪚥",
 )
 HUGE_CELL = "履" * 32_767  # Excel's own limit for one cell
+AT_LIMITS = (10**20, -(10**20), 2**31, 2**63, 1e308, "9" * 30, "9" * 5000, HUGE_CELL)
 
 cell_values = st.one_of(
     st.none(),
@@ -369,7 +370,8 @@ def one_field_wrong(draw, seed):
     sheets = [[title, [list(r) for r in rows]] for title, rows in seed]
     rows = draw(st.sampled_from([rows for _title, rows in sheets if len(rows) > 1]))
     column = draw(st.integers(0, len(rows[0]) - 1))
-    value = draw(cell_values)
+    # half the time a value at a limit (an int column, Python's int(), a cell's size)
+    value = draw(cell_values | st.sampled_from(AT_LIMITS))
     for row in rows[1:]:
         row.extend([None] * (column + 1 - len(row)))
         row[column] = value
