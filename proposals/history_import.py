@@ -57,6 +57,7 @@ from summaries.imports import (
 YEAR = "年度"
 KIND = "类型"
 NUMBER = "案号"
+LARGEST_NUMBER = 999_999  # no session numbers more proposals than this
 TITLE = "案由"
 CATEGORY = "类别"
 SUBMITTED = "提交日期"
@@ -161,12 +162,22 @@ def _check_line(line, look: _Lookups, issues: list) -> dict:
     number = line.text(NUMBER)
     want["number"] = None
     if number:
-        if not (number.isascii() and number.isdigit()) or int(number) == 0:
+        digits = number.lstrip("0")
+        if not (number.isascii() and number.isdigit()) or not digits:
             issues.append(
                 line.issue(NUMBER, _("案号应为正整数,不是“%(value)s”") % {"value": number[:20]})
             )
+        elif len(digits) > len(str(LARGEST_NUMBER)) or int(digits) > LARGEST_NUMBER:
+            # The column holds a 4-byte integer: a larger one would fail the write.
+            issues.append(
+                line.issue(
+                    NUMBER,
+                    _("案号过大:“%(value)s”,案号不能超过 %(largest)s")
+                    % {"value": number[:20], "largest": LARGEST_NUMBER},
+                )
+            )
         else:
-            want["number"] = int(number)
+            want["number"] = int(digits)
     if status == S.REJECTED and want["number"]:
         issues.append(line.issue(NUMBER, _("不立案的提案没有案号")))
     elif status not in (None, S.REJECTED) and not number:

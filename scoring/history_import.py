@@ -192,7 +192,7 @@ def _year(raw: str, this_year: int) -> int:
     text = raw.removesuffix("年")
     if not text:
         raise ValueError(_("不能为空"))
-    if not (text.isascii() and text.isdigit()):
+    if not (text.isascii() and text.isdigit()) or len(text) > 4:
         raise ValueError(_("“%(value)s”不是年份,请填写如 2024") % {"value": raw[:20]})
     year = int(text)
     if year >= this_year:

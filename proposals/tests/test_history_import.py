@@ -149,3 +149,15 @@ def test_proposal_rows_with_problems_are_listed(setup):
     ]
     assert proposals_history_apply(body=w.body, file=workbook(rows), by=w.staff).applied is False
     assert Proposal.objects.count() == Rating.objects.count() == 0
+
+
+@pytest.mark.parametrize("number", [10**20, "99999999999999999999999999999", 1e308, "9" * 5000])
+def test_a_number_too_large_for_the_column_is_refused_on_its_row(setup, number):
+    """Found by the fuzz test (tests/test_fuzz_excel.py): it used to fail the write."""
+    w = setup
+    result = proposals_history_apply(
+        body=w.body, file=workbook([row(w, number=number)]), by=w.staff
+    )
+    assert [(i.row, i.column) for i in result.errors] == [(2, "案号")]
+    assert "案号过大" in result.errors[0].message
+    assert not result.applied and Proposal.objects.count() == 0

@@ -373,3 +373,13 @@ def test_the_check_costs_the_same_for_three_rows_or_thirty(
         assert response.context["preview"].new == len(members)
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_a_year_of_thousands_of_digits_is_refused_in_chinese(world):
+    """Python refuses int() of over 4,300 digits with an English message: not shown."""
+    preview = history_import.history_import_preview(
+        term=world.term,
+        file=xlsx([("9" * 5000, world.member.number, world.member.person.name, 80, "")]),
+    )
+    assert [(i.row, i.column) for i in preview.errors] == [(2, "年度")]
+    assert "不是年份" in preview.errors[0].message
