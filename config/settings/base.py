@@ -196,6 +196,10 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
 }
+# The addresses rate limits count and the security log shows (members/login_log.py):
+# REMOTE_ADDR, unless this many reverse proxies of ours each add an entry to
+# X-Forwarded-For (then the entry the outermost one added). 0 = no proxy trusted.
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 PASSWORD_RESET_TIMEOUT = env_int("SET_PASSWORD_LINK_SECONDS", 7 * 24 * 60 * 60)
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
