@@ -1,10 +1,13 @@
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.shortcuts import redirect
 from django.urls import reverse
 from import_export.admin import ImportExportModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
-from members.models import BodyRole, ExportLog, Honour, Member, Notice, Person
+from members import services
+from members.models import AuditLog, BodyRole, ExportLog, Honour, Member, Notice, Person
 from members.permissions import require_permission
 from members.roster import MemberResource, roster_export_response
 
@@ -75,6 +78,35 @@ class BodyRoleAdmin(SimpleHistoryAdmin):
     search_fields = ("user__username",)
     raw_id_fields = ("user",)
 
+    # Every grant, change and revocation goes through the audited services.
+    def save_model(self, request, obj, form, change):
+        services.body_role_save(by=request.user, body_role=obj)
+
+    def delete_model(self, request, obj):
+        services.body_role_delete(by=request.user, body_role=obj)
+
+    def delete_queryset(self, request, queryset):
+        for body_role in queryset:
+            services.body_role_delete(by=request.user, body_role=body_role)
+
+
+admin.site.unregister(get_user_model())
+
+
+@admin.register(get_user_model())
+class AuditedUserAdmin(UserAdmin):
+    """Django's user admin, with the staff and superuser flags, groups and single
+    permissions it changes written to the audit log."""
+
+    def save_model(self, request, obj, form, change):
+        # Read before the save; save_related (groups, permissions) comes after.
+        form.access_before = services.user_access_snapshot(user_id=obj.pk)
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        services.user_access_audit(by=request.user, user=form.instance, before=form.access_before)
+
 
 @admin.register(Notice)
 class NoticeAdmin(admin.ModelAdmin):
@@ -83,14 +115,19 @@ class NoticeAdmin(admin.ModelAdmin):
     raw_id_fields = ("person",)
 
 
-@admin.register(ExportLog)
-class ExportLogAdmin(admin.ModelAdmin):
-    """The personal-data export log: read only, an audit trail nobody edits."""
+class ReadOnlyTrailAdmin(admin.ModelAdmin):
+    """An audit trail: administrators read it, nobody adds, edits or deletes a
+    row (not even a superuser), and Django staff without the superuser flag
+    do not see it at all."""
 
-    list_display = ("created_at", "user", "what", "rows", "filters")
-    list_filter = ("what",)
-    search_fields = ("user__username", "filters")
     date_hierarchy = "created_at"
+    list_per_page = 100
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
 
     def has_add_permission(self, request):
         return False
@@ -100,3 +137,27 @@ class ExportLogAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ExportLog)
+class ExportLogAdmin(ReadOnlyTrailAdmin):
+    """The personal-data export log."""
+
+    list_display = ("created_at", "user", "what", "rows", "filters")
+    list_filter = ("what", ("user", admin.RelatedOnlyFieldListFilter), "created_at")
+    list_select_related = ("user",)
+    search_fields = ("user__username", "what", "filters")
+
+
+@admin.register(AuditLog)
+class AuditLogAdmin(ReadOnlyTrailAdmin):
+    """Role changes: office roles, admin flags, group convenors, permissions."""
+
+    list_display = ("created_at", "kind", "by_name", "target", "subject", "before", "after")
+    list_filter = (
+        "kind",
+        ("by", admin.RelatedOnlyFieldListFilter),
+        ("user", admin.RelatedOnlyFieldListFilter),
+        "created_at",
+    )
+    search_fields = ("by_name", "target", "subject", "before", "after")

@@ -306,3 +306,52 @@ class ExportLog(models.Model):
 
     def __str__(self):
         return f"{self.user} {self.what} {self.rows}"
+
+
+class AuditLog(models.Model):
+    """Who changed whose access, when, from what to what. Role changes only:
+    exports of personal data have their own log (ExportLog), whose rows carry
+    a row count and filters instead of a before and after. Written by
+    members.services.audit_record alone, never edited (the admin is read-only)."""
+
+    class Kind(models.TextChoices):
+        BODY_ROLE = "body_role", _("机关角色")
+        ADMIN_FLAG = "admin_flag", _("后台管理权限")
+        GROUP_OFFICER = "group_officer", _("小组召集人、联络员")
+        PERMISSION = "permission", _("权限授予")
+
+    kind = models.CharField(_("类别"), max_length=20, choices=Kind.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("对象账号"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # As text as well: the trail must still say who and what after an account,
+    # a body or a group is deleted.
+    by_name = models.CharField(_("操作人"), max_length=150, blank=True)
+    target = models.CharField(_("对象"), max_length=200)
+    subject = models.CharField(_("事项"), max_length=200)
+    before = models.CharField(_("变更前"), max_length=500, blank=True)
+    after = models.CharField(_("变更后"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("审计日志")
+        verbose_name_plural = _("审计日志")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return (
+            f"{self.by_name} {self.get_kind_display()} {self.target}: {self.before} → {self.after}"
+        )

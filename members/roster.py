@@ -32,8 +32,9 @@ from openpyxl.utils import get_column_letter
 from tablib import Dataset
 
 from config import uploads
-from members.models import ExportLog, Member, Party, Person
+from members.models import Member, Party, Person
 from members.permissions import can_see_phone, viewer_for
+from members.services import export_log_record
 from sectors.models import Committee, Sector, SectorGroup, Term
 from summaries.xlsx import DATE_CN, Column, SheetSpec, write_workbook, xlsx_response
 
@@ -197,7 +198,7 @@ def directory_sheet(*, user, queryset) -> SheetSpec:
 
 
 def _log_export(*, user, what: str, spec: SheetSpec, filters: str) -> None:
-    ExportLog.objects.create(user=user, what=what, rows=spec.written, filters=filters[:500])
+    export_log_record(user=user, what=what, rows=spec.written, filters=filters)
 
 
 def roster_export(*, user, queryset, target, filters: str = "") -> int:

@@ -1,5 +1,6 @@
-"""Writes on people, seats, honours, long leave, accounts and notices. Keyword-only, atomic,
-and each one tells simple_history who made the change."""
+"""Writes on people, seats, honours, long leave, accounts, notices and office roles.
+Keyword-only, atomic, and each one tells simple_history who made the change; a
+change of someone's access also writes its audit row (audit_record)."""
 
 import datetime
 from collections.abc import Iterable
@@ -11,7 +12,16 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from members.models import ExportLog, Honour, LongLeave, Member, Notice, Person
+from members.models import (
+    AuditLog,
+    BodyRole,
+    ExportLog,
+    Honour,
+    LongLeave,
+    Member,
+    Notice,
+    Person,
+)
 from scoring.facts import facts_changed, scores_follow
 from sectors.models import SectorGroup, Term
 
@@ -248,4 +258,135 @@ def notice_mark_read(*, user, notice_ids=None) -> int:
 
 
 def export_log_record(*, user, what: str, rows: int, filters: str = "") -> ExportLog:
+    """The one writer of the export log: every file of personal data leaving the app."""
     return ExportLog.objects.create(user=user, what=what, rows=rows, filters=filters[:500])
+
+
+def audit_record(
+    *, kind: str, by, target: str, subject: str, before: str, after: str, user=None
+) -> AuditLog:
+    """The one writer of the audit log; the services that change access call it
+    inside their transaction, so a change and its row are written together or not at all."""
+    return AuditLog.objects.create(
+        kind=kind,
+        by=by if by is not None and by.pk else None,
+        by_name=by.get_username() if by is not None else "",
+        user=user,
+        target=target[:200],
+        subject=subject[:200],
+        before=before[:500],
+        after=after[:500],
+    )
+
+
+def _role_words(body_role: BodyRole) -> str:
+    return f"{body_role.body} · {body_role.get_role_display()}"
+
+
+@transaction.atomic
+def body_role_save(*, by, body_role: BodyRole) -> BodyRole:
+    """Grant an office role, or change one (its body or role, or whose it is)."""
+    old = (
+        BodyRole.objects.select_for_update().select_related("body", "user").get(pk=body_role.pk)
+        if body_role.pk
+        else None
+    )
+    _saved(body_role, by).save()
+    body_role = BodyRole.objects.select_related("body", "user").get(pk=body_role.pk)
+    subject = str(BodyRole._meta.verbose_name)
+    if old is not None and old.user_id != body_role.user_id:
+        # Moved to another account: one loses the role, the other gains it.
+        audit_record(
+            kind=AuditLog.Kind.BODY_ROLE,
+            by=by,
+            user=old.user,
+            target=old.user.get_username(),
+            subject=subject,
+            before=_role_words(old),
+            after="",
+        )
+        old = None
+    before = _role_words(old) if old is not None else ""
+    after = _role_words(body_role)
+    if before != after:
+        audit_record(
+            kind=AuditLog.Kind.BODY_ROLE,
+            by=by,
+            user=body_role.user,
+            target=body_role.user.get_username(),
+            subject=subject,
+            before=before,
+            after=after,
+        )
+    return body_role
+
+
+@transaction.atomic
+def body_role_delete(*, by, body_role: BodyRole) -> None:
+    body_role = (
+        BodyRole.objects.select_for_update().select_related("body", "user").get(pk=body_role.pk)
+    )
+    words, user = _role_words(body_role), body_role.user
+    _saved(body_role, by).delete()
+    audit_record(
+        kind=AuditLog.Kind.BODY_ROLE,
+        by=by,
+        user=user,
+        target=user.get_username(),
+        subject=str(BodyRole._meta.verbose_name),
+        before=words,
+        after="",
+    )
+
+
+NO_ACCESS = {"is_staff": False, "is_superuser": False, "groups": [], "permissions": []}
+
+
+def user_access_snapshot(*, user_id) -> dict:
+    """What an account may do outside the app's own roles, as stored now: the
+    admin flags, Django groups and single permissions (granted in the admin)."""
+    user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
+    if user is None:
+        return dict(NO_ACCESS)
+    return {
+        "is_staff": user.is_staff,
+        "is_superuser": user.is_superuser,
+        "groups": sorted(user.groups.values_list("name", flat=True)),
+        "permissions": sorted(
+            f"{app}.{code}"
+            for app, code in user.user_permissions.values_list(
+                "content_type__app_label", "codename"
+            )
+        ),
+    }
+
+
+def _yes_no(flag: bool) -> str:
+    return _("是") if flag else _("否")
+
+
+@transaction.atomic
+def user_access_audit(*, by, user, before: dict) -> list[AuditLog]:
+    """One row for each flag or grant that differs from `before` (a snapshot
+    taken before the change, in the same transaction)."""
+    after = user_access_snapshot(user_id=user.pk)
+    rows = []
+    for key, kind, subject, words in (
+        ("is_staff", AuditLog.Kind.ADMIN_FLAG, _("可登录管理后台"), _yes_no),
+        ("is_superuser", AuditLog.Kind.ADMIN_FLAG, _("系统管理员"), _yes_no),
+        ("groups", AuditLog.Kind.PERMISSION, _("权限组"), "、".join),
+        ("permissions", AuditLog.Kind.PERMISSION, _("单项权限"), "、".join),
+    ):
+        if before[key] != after[key]:
+            rows.append(
+                audit_record(
+                    kind=kind,
+                    by=by,
+                    user=user,
+                    target=user.get_username(),
+                    subject=subject,
+                    before=words(before[key]),
+                    after=words(after[key]),
+                )
+            )
+    return rows

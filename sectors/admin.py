@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from sectors.models import Body, Committee, MemberHome, PlenarySession, Sector, SectorGroup, Term
+from sectors.services import sector_group_save
 
 
 @admin.register(Body)
@@ -42,6 +43,9 @@ class SectorGroupAdmin(TermPartAdmin):
     list_select_related = ("term__body", "convenor__person", "liaison__person")
     filter_horizontal = ("sectors",)
     autocomplete_fields = ("convenor", "liaison")
+
+    def save_model(self, request, obj, form, change):
+        sector_group_save(by=request.user, group=obj)
 
 
 @admin.register(Committee)

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.db.models import Count, ProtectedError, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -16,6 +17,7 @@ from members.permissions import get_body_for_user, viewer_for
 from members.selectors import bodies_for_directory
 from sectors import forms
 from sectors.models import Body, Committee, MemberHome, PlenarySession, Sector, SectorGroup, Term
+from sectors.services import sector_group_save
 
 # Form pages: shown on GET (and HEAD), saved on POST; any other method is refused.
 GET_POST = require_http_methods(["GET", "HEAD", "POST"])
@@ -109,6 +111,16 @@ def _parent_for_write(user, kind: OrgKind, parent_pk):
     return term
 
 
+def _save(kind: OrgKind, form, by) -> None:
+    if kind.model is SectorGroup:
+        # A group's convenor and liaison see its members' records: audited.
+        with transaction.atomic():
+            sector_group_save(by=by, group=form.save(commit=False))
+            form.save_m2m()
+    else:
+        form.save()
+
+
 def _object_for_write(user, kind: OrgKind, pk):
     obj = kind.model.objects.filter(pk=pk).first()
     if obj is None:
@@ -125,7 +137,7 @@ def org_create(request, kind, parent_pk):
     instance = k.model(**{k.parent: parent})
     form = k.form(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        _save(k, form, request.user)
         messages.success(request, _("已添加%(what)s") % {"what": k.model._meta.verbose_name})
         return redirect(_back(parent))
     return render(
@@ -142,7 +154,7 @@ def org_edit(request, kind, pk):
     obj = _object_for_write(request.user, k, pk)
     form = k.form(request.POST or None, instance=obj)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        _save(k, form, request.user)
         messages.success(request, _("已保存"))
         return redirect(_back(obj))
     return render(

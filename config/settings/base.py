@@ -237,6 +237,10 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
 }
+# The addresses rate limits count and the security log shows (members/login_log.py):
+# REMOTE_ADDR, unless this many reverse proxies of ours each add an entry to
+# X-Forwarded-For (then the entry the outermost one added). 0 = no proxy trusted.
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 PASSWORD_RESET_TIMEOUT = env_int("SET_PASSWORD_LINK_SECONDS", 7 * 24 * 60 * 60)
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
@@ -323,5 +327,9 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # Failed logins (members/login_log.py): kept whatever LOG_LEVEL says.
+        "lvzhi.security": {"level": "INFO"},
+    },
 }
