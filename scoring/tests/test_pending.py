@@ -10,9 +10,11 @@ import base64
 import json
 import os
 import socket
+import threading
 
 import pytest
 import redis
+from django.db import connection, transaction
 
 from scoring import facts as ledger
 from scoring.models import DutyFact, PendingTask
@@ -138,3 +140,51 @@ def test_the_resend_publishes_to_the_broker_and_only_then_deletes(
         ("scoring.tasks.facts_refresh_task", {"member_ids": [world.member.pk]}),
         ("scoring.tasks.period_compute_task", {"period_id": 12345}),
     ]
+
+
+def test_a_row_another_sender_holds_is_left_to_it(
+    transactional_db,
+    world,
+    eager,  # noqa: F811
+):
+    # given two recorded refreshes, one of them being sent by another beat
+    held, free = (
+        PendingTask.objects.create(
+            task="scoring.tasks.facts_refresh_task", kwargs={"member_ids": [member.pk]}
+        )
+        for member in (world.member, world.colleague)
+    )
+    locked, release = threading.Event(), threading.Event()
+
+    def other_sender():
+        try:
+            with transaction.atomic():
+                PendingTask.objects.select_for_update().get(pk=held.pk)
+                locked.set()
+                release.wait(30)
+        finally:
+            connection.close()
+
+    other = threading.Thread(target=other_sender)
+    other.start()
+    assert locked.wait(30)
+
+    # when this one runs, it sends only the free row, without waiting
+    try:
+        assert pending_tasks_send() == {"sent": 1, "failed": 0, "left": 1}
+    finally:
+        release.set()
+        other.join()
+
+    # then the held row is still there for its sender to finish
+    assert list(PendingTask.objects.values_list("pk", flat=True)) == [held.pk]
+    assert not PendingTask.objects.filter(pk=free.pk).exists()
+
+
+def test_beat_sends_the_recorded_messages_every_minute():
+    from config.celery import app as celery
+
+    entry = celery.conf.beat_schedule["scoring-pending-tasks-send"]
+    assert entry["task"] == "scoring.tasks.pending_tasks_send_task"
+    assert entry["schedule"] == 60.0
+    assert entry["task"] in celery.tasks
