@@ -443,10 +443,11 @@ class _Refresh:
         self.sent = False
 
     def __call__(self):
+        from scoring.pending import task_send
         from scoring.tasks import facts_refresh_task
 
         self.sent = True
-        facts_refresh_task.delay(member_ids=sorted(self.member_ids))
+        task_send(facts_refresh_task, member_ids=sorted(self.member_ids))
 
 
 _last = threading.local()
@@ -475,7 +476,8 @@ def facts_changed(member_ids) -> None:
     pending = _last.refresh = _Refresh()
     pending.member_ids.update(ids)
     # robust: a failed refresh must not turn a committed change into an error
-    # page; facts_rebuild mends what a lost refresh left behind.
+    # page. With the broker down the refresh is recorded and sent again
+    # (scoring/pending.py).
     transaction.on_commit(pending, robust=True)
 
 
@@ -489,9 +491,7 @@ def scores_follow(changes) -> None:
     if not changes:
         return
 
-    def send():
-        from scoring.tasks import scores_follow_records_task
+    from scoring.pending import task_send_on_commit
+    from scoring.tasks import scores_follow_records_task
 
-        scores_follow_records_task.delay(changes=changes)
-
-    transaction.on_commit(send, robust=True)
+    task_send_on_commit(scores_follow_records_task, changes=changes)

@@ -753,3 +753,24 @@ class ChecklistReminder(models.Model):
 
     def __str__(self):
         return f"{self.body_id} {self.year} {self.checklist_code} {self.on}"
+
+
+class PendingTask(models.Model):
+    """A message to a worker that could not be sent because the broker was
+    unreachable (scoring/pending.py); sent again by beat every minute and
+    deleted once a publish succeeds. Only idempotent tasks are kept here: a
+    message sent twice does no harm."""
+
+    task = models.CharField(_("任务"), max_length=200)
+    kwargs = models.JSONField(_("参数"), default=dict)
+    created_at = models.DateTimeField(_("记录时间"), default=timezone.now)
+    attempts = models.PositiveIntegerField(_("重发次数"), default=0)
+    last_error = models.CharField(_("最近错误"), max_length=500, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("待发送任务")
+        verbose_name_plural = _("待发送任务")
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"{self.task} {self.kwargs}"

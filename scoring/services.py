@@ -758,6 +758,7 @@ def period_compute(
 
 def period_compute_enqueue(*, period: ScorePeriod) -> None:
     """Compute the period on a worker once the current transaction commits."""
+    from scoring.pending import task_send_on_commit
     from scoring.tasks import period_compute_task
 
-    transaction.on_commit(lambda: period_compute_task.delay(period.pk))
+    task_send_on_commit(period_compute_task, period_id=period.pk)

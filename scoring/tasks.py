@@ -6,10 +6,10 @@ from celery import shared_task
 from celery.schedules import crontab
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
 
 from scoring import facts, jobs, review
 from scoring.models import ScorePeriod
+from scoring.pending import pending_tasks_send, task_send_on_commit
 from scoring.services import period_compute
 
 
@@ -20,7 +20,7 @@ def facts_refresh_task(*, member_ids: list[int]) -> dict:
     if result.changed:
         changes = [[m, on.isoformat()] for (m, _year), on in sorted(result.changed.items())]
         # after the commit, so that the recompute reads the new facts
-        transaction.on_commit(lambda: scores_follow_records_task.delay(changes=changes))
+        task_send_on_commit(scores_follow_records_task, changes=changes)
     return {"created": result.created, "deleted": result.deleted, "unchanged": result.unchanged}
 
 
@@ -76,6 +76,11 @@ def score_jobs_sweep_task() -> dict:
     return jobs.score_jobs_sweep()
 
 
+@shared_task(acks_late=True)
+def pending_tasks_send_task() -> dict:
+    return pending_tasks_send()
+
+
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def period_compute_start_due_task() -> list[int]:
     return [job.pk for job in jobs.period_compute_start_due()]
@@ -88,6 +93,12 @@ def period_compute_start_due_task() -> list[int]:
 BEAT_SCHEDULE = {
     "scoring-jobs-sweep": {
         "task": "scoring.tasks.score_jobs_sweep_task",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    # Messages recorded while the broker was down (scoring/pending.py).
+    "scoring-pending-tasks-send": {
+        "task": "scoring.tasks.pending_tasks_send_task",
         "schedule": 60.0,
         "options": {"expires": 55},
     },

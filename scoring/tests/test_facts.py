@@ -629,7 +629,9 @@ def test_a_change_rolled_back_is_not_refreshed_but_the_rest_is(
     sent = []
     from scoring import tasks
 
-    monkeypatch.setattr(tasks.facts_refresh_task, "delay", lambda **kw: sent.append(kw))
+    monkeypatch.setattr(
+        tasks.facts_refresh_task, "apply_async", lambda kwargs, **_: sent.append(kwargs)
+    )
     with committed():
         with contextlib.suppress(RuntimeError), transaction.atomic():
             duties.attendance_record(
@@ -646,7 +648,9 @@ def test_one_transaction_makes_one_refresh_task(world, activity, committed, monk
     sent = []
     from scoring import tasks
 
-    monkeypatch.setattr(tasks.facts_refresh_task, "delay", lambda **kw: sent.append(kw))
+    monkeypatch.setattr(
+        tasks.facts_refresh_task, "apply_async", lambda kwargs, **_: sent.append(kwargs)
+    )
     with committed():
         for member in (world.member, world.colleague, world.other_member):
             duties.attendance_record(

@@ -8,9 +8,12 @@ and Celery broker on a redis-server of this test's own, which the test stops:
 - starting a score computation or a large export answers at once with a
   Chinese message that the work is recorded and will run when the queue is
   back; the job row exists, queued;
-- once Redis is back, the sweepers (what beat runs every minute) send the jobs
-  again and a real Celery worker runs them to done, and the login limit holds
-  again.
+- a sign-up and an attendance record are saved, and the ledger refreshes they
+  call for, which the broker cannot take, are recorded (scoring.PendingTask);
+- once Redis is back, the sweepers and the resend (what beat runs every
+  minute) send the jobs and the refreshes again and a real Celery worker runs
+  them: the jobs to done, the member's facts up to date; and the login limit
+  holds again.
 
 A unit test of the fail-open cache against a port nobody listens on comes first."""
 
@@ -24,7 +27,7 @@ from openpyxl import load_workbook
 from config import cache as failopen
 from config.job_runs import queue_down_message
 from duties.models import Participation
-from scoring.models import Score, ScoreJob
+from scoring.models import DutyFact, PendingTask, Score, ScoreJob
 from scoring.tests.test_jobs import eager, scored  # noqa: F401  (eager: a fixture)
 from scoring.tests.test_jobs_worker import Workers
 from scoring.tests.test_services import inspections
@@ -139,6 +142,10 @@ def _flash(page) -> list[str]:
     ]
 
 
+def _attended(activity, member_id) -> int:
+    return Participation.objects.get(activity=activity, member_id=member_id).pk
+
+
 def test_with_redis_stopped_the_site_serves_and_queued_work_runs_once_it_is_back(
     site, redis, tmp_path
 ):
@@ -181,6 +188,24 @@ def test_with_redis_stopped_the_site_serves_and_queued_work_runs_once_it_is_back
     assert status == 200 and f"/duties/{upcoming.pk}/" in url, page[:3000]
     assert "报名成功" in page
     assert Participation.objects.filter(activity=upcoming, member_id=member_id).exists()
+    # and its refresh is recorded to be sent again, not lost
+    assert list(PendingTask.objects.values_list("task", "kwargs")) == [
+        ("scoring.tasks.facts_refresh_task", {"member_ids": [member_id]})
+    ]
+
+    # and so is the refresh after staff record the member at a past activity
+    visited = f.ActivityFactory(
+        term=exported.term, body=app.body, kind=exported.kind, starts_at=at(3, 6)
+    )
+    status, url, page = staff.post(
+        f"/duties/{visited.pk}/attendance/", {"member": member_id, "attendance": "attended"}
+    )
+    assert status == 200 and "已登记" in page, page[:3000]
+    assert PendingTask.objects.count() == 2
+    assert not DutyFact.objects.filter(
+        member_id=member_id, source_id=_attended(visited, member_id)
+    ).exists()
+    assert "recorded to send again, the broker is unreachable" in server.output()
 
     # and starting a computation answers at once: recorded, queued, and says so
     status, url, page = staff.post(
@@ -242,6 +267,24 @@ def test_with_redis_stopped_the_site_serves_and_queued_work_runs_once_it_is_back
 
         try:
             wait_for(finished, 60, 0.3, what="the queued jobs")
+        except AssertionError:
+            raise AssertionError(workers.logs()) from None
+
+        # and beat's resend of the recorded messages comes round
+        assert workers.django(
+            "from scoring.pending import pending_tasks_send\nprint(pending_tasks_send())"
+        ) == str({"sent": 2, "failed": 0, "left": 0})
+        assert not PendingTask.objects.exists()
+        try:
+            wait_for(
+                lambda: DutyFact.objects.filter(
+                    member_id=member_id,
+                    kind=DutyFact.Kind.ACTIVITY_ATTENDED,
+                    source_id=_attended(visited, member_id),
+                ).exists(),
+                30,
+                what="the member's facts",
+            )
         except AssertionError:
             raise AssertionError(workers.logs()) from None
 
