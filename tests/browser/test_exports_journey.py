@@ -51,8 +51,11 @@ def test_staff_watch_a_big_export_reach_its_download_link(
 
     # when staff open the export page from the menu and export a period's attendance
     page.get_by_role("button", name="菜单").click()
+    # the phone menu slides open; a click while it still moves can be lost
+    expect(page.locator("#mainnav.show")).to_be_visible()
     page.get_by_role("button", name="机关工作").click()
     page.get_by_role("link", name="导出 Excel").click()
+    page.wait_for_url("**/summaries/exports/**")
     expect(page.get_by_role("heading", level=1)).to_have_text("导出 Excel")
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     form = page.get_by_test_id("export-attendance")
