@@ -28,6 +28,7 @@ import traceback
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from bench.databases import database_create_missing
 from bench.table import (
     PAGE_MS,
     Row,
@@ -131,21 +132,9 @@ def _scale_database(scale: str) -> str:
     if parts.scheme not in ("postgres", "postgresql"):
         return url
     name = f"{parts.path.lstrip('/')}_{scale.lower()}"
-    _create_database(parts, name)
-    return urlunsplit(parts._replace(path="/" + name))
-
-
-def _create_database(parts, name: str):
-    import psycopg2
-    from psycopg2 import sql
-
-    admin = psycopg2.connect(urlunsplit(parts._replace(path="/postgres")))
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if cursor.fetchone() is None:
-            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    admin.close()
+    database = urlunsplit(parts._replace(path="/" + name))
+    database_create_missing(database)
+    return database
 
 
 def _run_scale(scale, memory_only, database, args) -> list[Row]:

@@ -20,6 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.databases import database_create_missing
+
 RESULTS = Path(__file__).resolve().parent.parent / "load-results.md"
 RATES = (30, 45, 60, 80, 100, 130, 160, 200)
 # Tried, falling, only when the first step already passes one second.
@@ -63,6 +65,7 @@ def main(argv=None):
             "bench.load: 需要 PostgreSQL 与 Redis:请设置 DATABASE_URL(单独的库,例如 "
             "postgres://postgres@127.0.0.1:5432/lvzhi_load)、REDIS_URL 和 CELERY_BROKER_URL"
         )
+    database_create_missing(database_url)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
     import django
 
