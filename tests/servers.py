@@ -1,4 +1,4 @@
-"""Throwaway servers for the fault tests, each on a free port of its own, so
+"""Throwaway servers for the fault, worker and load tests, each on a free port of its own, so
 that a test may stop, freeze or restart them without touching the machine's
 shared PostgreSQL (5432), Redis (6379, 6380) or RabbitMQ (5672): a
 redis-server, a PostgreSQL cluster (initdb as the postgres user), gunicorn
@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 REQUIRED = bool(os.environ.get("LVZHI_REQUIRE_SERVICES"))
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 
@@ -58,7 +58,7 @@ def database_url_of_the_test_run() -> str:
     """The URL of the test run's own database (test_lvzhi_…), for subprocesses."""
     db = connection.settings_dict
     if connection.vendor != "postgresql":
-        unavailable("the fault tests need PostgreSQL (DATABASE_URL)")
+        unavailable("this test needs PostgreSQL (DATABASE_URL)")
     auth = urllib.parse.quote(db["USER"] or "postgres")
     if db["PASSWORD"]:
         auth += ":" + urllib.parse.quote(db["PASSWORD"])
@@ -68,9 +68,13 @@ def database_url_of_the_test_run() -> str:
 class RedisServer:
     """A redis-server keeping nothing on disk; stop() and start() keep its port."""
 
-    def __init__(self, workdir: Path):
+    @staticmethod
+    def available() -> None:
         if shutil.which("redis-server") is None:
             unavailable("the redis-server binary is missing")
+
+    def __init__(self, workdir: Path):
+        self.available()
         self.port = free_port()
         self.workdir = workdir
         self.process = None

@@ -6,33 +6,21 @@ driver as `python -m bench.load`. It asserts no errors and no overfilled
 activity, never a latency (the full form measures those).
 
 Needs PostgreSQL and the redis-server binary: skipped without them, except
-where CI requires the services (LVZHI_REQUIRE_SERVICES), where it fails."""
+where CI requires the services (LVZHI_REQUIRE_SERVICES), where it fails
+(tests/servers.py)."""
 
-import os
-import shutil
 import socket
-import subprocess
-import time
-from urllib.parse import quote
 
 import pytest
-import redis
-from django.db import connection
 
 from bench.load.run import load_run
 from duties.models import Activity, Participation
+from tests.servers import RedisServer, database_url_of_the_test_run, free_port
 
-REQUIRED = bool(os.environ.get("LVZHI_REQUIRE_SERVICES"))
 CAPACITY = 3  # fewer than the members who sign up, so it fills under the load
 MEMBERS = 20
 
 pytestmark = [pytest.mark.postgres]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _listening(port: int) -> bool:
@@ -42,54 +30,19 @@ def _listening(port: int) -> bool:
 
 @pytest.fixture
 def redis_url(tmp_path):
-    missing = []
-    if connection.vendor != "postgresql":
-        missing.append("PostgreSQL (DATABASE_URL)")
-    if shutil.which("redis-server") is None:
-        missing.append("the redis-server binary")
-    if missing:
-        message = "the load test needs " + " and ".join(missing)
-        if REQUIRED:
-            pytest.fail(message)
-        pytest.skip(message)
-    port = _free_port()
-    server = subprocess.Popen(
-        [
-            *("redis-server", "--port", str(port), "--bind", "127.0.0.1"),
-            *("--save", "", "--appendonly", "no", "--dir", str(tmp_path)),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    """A Redis of this test's own; PostgreSQL is required as well."""
+    database_url_of_the_test_run()  # skips (or fails in CI) without PostgreSQL
+    server = RedisServer(tmp_path).start()
     try:
-        client = redis.Redis(port=port)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}"
+        yield server.url
     finally:
-        server.terminate()
-        server.wait(10)
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    auth = quote(db["USER"] or "postgres")
-    if db["PASSWORD"]:
-        auth += ":" + quote(db["PASSWORD"])
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+        server.stop()
 
 
 @pytest.mark.django_db(transaction=True)
 def test_the_served_app_takes_a_constant_rate_without_errors_or_overfill(redis_url, tmp_path):
     # given: small data, the app served with production settings, a worker
-    port = _free_port()
+    port = free_port()
     phases = [
         {"label": "warm-up", "rate": 3, "seconds": 5},
         {"label": "5/s", "rate": 5, "seconds": 20},
@@ -107,7 +60,7 @@ def test_the_served_app_takes_a_constant_rate_without_errors_or_overfill(redis_u
         # Slowness is the full form's business: only a request never answered
         # (a minute) counts as an error here, not one a busy machine served late.
         timeout=60,
-        database_url=_database_url(),
+        database_url=database_url_of_the_test_run(),
         redis_url=f"{redis_url}/1",
         broker_url=f"{redis_url}/0",
         logs=tmp_path / "logs",

@@ -17,30 +17,25 @@ Needs PostgreSQL and the redis-server binary: skipped without them, except
 where CI requires the services (LVZHI_REQUIRE_SERVICES), where it fails."""
 
 import os
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
 import uuid
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
-import redis
-from django.db import connection
 
 from duties import services as duties
 from scoring import facts as ledger
 from scoring import services
 from scoring.models import Score, ScoreJob, ScoreLine
+from tests.servers import RedisServer, database_url_of_the_test_run
 
 from .test_jobs import eager  # noqa: F401  (a fixture)
 from .test_worked_members_through_the_app import YEAR, App, at, rulebook_text
 
 ROOT = Path(__file__).resolve().parents[2]
-REQUIRED = bool(os.environ.get("LVZHI_REQUIRE_SERVICES"))
 PAUSE = 4  # seconds each run holds its transaction open before writing
 S = ScoreJob.Status
 
@@ -49,56 +44,19 @@ pytestmark = [pytest.mark.postgres]
 
 @pytest.fixture
 def stack():
-    missing = []
-    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        missing.append("PostgreSQL (DATABASE_URL)")
-    if shutil.which("redis-server") is None:
-        missing.append("the redis-server binary")
-    if missing:
-        message = "a real worker needs " + " and ".join(missing)
-        if REQUIRED:
-            pytest.fail(message)
-        pytest.skip(message)
+    """PostgreSQL and the redis-server binary, or a skip (a failure in CI)."""
+    database_url_of_the_test_run()
+    RedisServer.available()
 
 
 @pytest.fixture
 def redis_url(stack, tmp_path):
     """A Redis of this test's own, on a free port, keeping nothing on disk."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen(
-        [
-            "redis-server",
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(tmp_path),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    server = RedisServer(tmp_path).start()
     try:
-        client = redis.Redis(port=port)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}"
+        yield server.url
     finally:
-        server.terminate()
-        server.wait(10)
+        server.stop()
 
 
 class Workers:
@@ -106,13 +64,9 @@ class Workers:
     one-off Django commands a staff member's request or beat would run."""
 
     def __init__(self, redis_url: str, tmp_path: Path):
-        db = connection.settings_dict
-        auth = quote(db["USER"] or "postgres")
-        if db["PASSWORD"]:
-            auth += ":" + quote(db["PASSWORD"])
         self.env = {
             **os.environ,
-            "DATABASE_URL": f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+            "DATABASE_URL": database_url_of_the_test_run(),
             "DJANGO_SETTINGS_MODULE": "config.settings.test",
             "CELERY_BROKER_URL": f"{redis_url}/0",
             "REDIS_URL": f"{redis_url}/1",

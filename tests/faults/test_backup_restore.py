@@ -26,8 +26,7 @@ from scoring.tests.test_jobs import eager, scored  # noqa: F401  (eager: a fixtu
 from scoring.tests.test_services import compute
 from scoring.tests.test_worked_members_through_the_app import App
 from tests import factories as f
-
-from .servers import PG_BIN, database_url_of_the_test_run
+from tests.servers import PG_BIN, database_url_of_the_test_run
 
 pytestmark = [pytest.mark.postgres]
 

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from .servers import (
+from tests.servers import (
     PG_BIN,
     Gunicorn,
     PostgresCluster,

@@ -34,8 +34,7 @@ from scoring.tests.test_services import inspections
 from scoring.tests.test_worked_members_through_the_app import YEAR, App, at
 from summaries.models import ExportJob
 from tests import factories as f
-
-from .servers import (
+from tests.servers import (
     Gunicorn,
     RedisServer,
     Visitor,
