@@ -143,7 +143,7 @@ def job_detail(request, pk):
 @require_safe
 @never_cache
 def job_status(request, pk):
-    """The job's state as JSON, polled by its page (static/js/export-job.js)."""
+    """The job's state as JSON, polled by its page (static/js/job-progress.js)."""
     return JsonResponse(_state(_job_for_user(request.user, pk)))
 
 

@@ -172,7 +172,7 @@ def test_a_queued_job_page_follows_the_job_with_a_script_of_our_own(client, app)
     assert f"{YEAR} 年度考核" in page and "排队中" in page and "等待开始" in page
     assert 'data-job-active="true"' in page
     assert reverse("scoring:job_status", args=[job.pk]) in page
-    assert '<script src="/static/js/score-job.js" defer>' in page
+    assert '<script src="/static/js/job-progress.js" defer>' in page
     assert "http://" not in page and "https://" not in page  # no outside assets
     assert "计算结果" not in page and "重新计算" not in page  # not while it is active
 
@@ -184,7 +184,7 @@ def test_a_done_job_page_shows_the_result_and_stops_following(client, app):
 
     page = client.get(reverse("scoring:job_detail", args=[job.pk])).content.decode()
 
-    assert 'data-job-active="false"' in page and "score-job.js" not in page
+    assert 'data-job-active="false"' in page and "job-progress.js" not in page
     assert "共计算 7 名委员,其中参加考核 7 名,得分明细 14 条。" in page
     assert f"{reverse('scoring:periods')}#period-{job.period_id}" in page
     assert "重新计算" in page

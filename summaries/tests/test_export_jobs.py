@@ -59,7 +59,7 @@ def test_a_big_export_becomes_a_job_and_its_page(client, world, attendance, low_
     )
     assert job.params == {"body": world.body.pk, **PERIOD}
     page = client.get(response["Location"]).content.decode()
-    assert "排队中" in page and "js/export-job.js" in page and "<script>" not in page
+    assert "排队中" in page and "js/job-progress.js" in page and "<script>" not in page
     assert "江城市政协" in page and f"{YEAR}-01-01 – {YEAR}-12-31" in page  # its filters
     assert client.get(reverse("summaries:export_job_status", args=[job.pk])).json() == {
         "status": "queued",

@@ -1,7 +1,7 @@
 """Staff start a big export from the export page (the inline threshold set
 low), its job page follows the job by itself while a worker writes it: the
 progress bar moves and then the download link appears; the file downloads and
-opens (summaries/export_views.py, static/js/export-job.js)."""
+opens (summaries/export_views.py, static/js/job-progress.js)."""
 
 import threading
 

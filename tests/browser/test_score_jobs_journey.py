@@ -1,5 +1,5 @@
 """Staff compute a quarter from a phone, and a job's page follows the job by
-itself until it is done (scoring/jobs_views.py, static/js/score-job.js)."""
+itself until it is done (scoring/jobs_views.py, static/js/job-progress.js)."""
 
 import pytest
 from playwright.sync_api import expect
