@@ -331,5 +331,8 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         # Failed logins (members/login_log.py): kept whatever LOG_LEVEL says.
         "lvzhi.security": {"level": "INFO"},
+        # The PDF renderer warns of every Bootstrap media query it does not
+        # parse (about 370 lines a PDF), none about the pack's own layout.
+        "weasyprint": {"level": "ERROR"},
     },
 }

@@ -2,6 +2,7 @@
 figures read back from the file, the CJK font embedded, every page an image
 that is not blank, the download logged; leadership may have it, members not."""
 
+import logging
 import os
 from pathlib import Path
 from urllib.parse import quote
@@ -68,3 +69,13 @@ def test_members_get_no_pack(client, body):
     member = f.member_with_login(term=body.terms.get(is_current=True), number="9003")
     client.force_login(member.person.user)
     assert client.get(reverse("summaries:annual_pack_pdf", args=[body.pk, YEAR])).status_code == 403
+
+
+def test_making_the_pdf_leaves_no_warnings_in_the_log(client, body, caplog):
+    client.force_login(leader_of(body))
+
+    with caplog.at_level(logging.WARNING):
+        response = client.get(reverse("summaries:annual_pack_pdf", args=[body.pk, YEAR]))
+
+    assert response.status_code == 200
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("weasyprint")] == []
