@@ -182,6 +182,21 @@ def participations_for(members, year: int | None = None) -> QuerySet:
     )
 
 
+def upcoming_for_members(member_ids, now: datetime.datetime) -> QuerySet:
+    """The activities not yet over that the members are signed up for or
+    waiting for a place at, soonest first, with the activity and its kind."""
+    return (
+        Participation.objects.filter(
+            member_id__in=member_ids,
+            signup__in=[Participation.Signup.CONFIRMED, Participation.Signup.WAITLISTED],
+            activity__ends_at__gte=now,
+        )
+        .exclude(activity__status__in=[Activity.Status.DRAFT, Activity.Status.CANCELLED])
+        .select_related("activity__kind")
+        .order_by("activity__starts_at", "activity_id", "id")
+    )
+
+
 def verified_duties_for(members, year: int | None = None) -> QuerySet:
     """The members' verified self-reported duties done in the year (in every
     year: year=None), in one query."""

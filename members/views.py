@@ -6,11 +6,13 @@ from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from config import uploads
 from config.replica import replica_reads
+from duties import selectors as duty_selectors
 from members import services
 from members.accounts import set_password_link
 from members.forms import (
@@ -36,12 +38,14 @@ from members.permissions import (
     viewer_for,
 )
 from members.selectors import FILTER_PARAMS, bodies_for_directory, member_filter, term_for_listing
+from scoring import selectors as score_selectors
 from sectors.models import Committee, SectorGroup, Term
 
 # Form pages: shown on GET (and HEAD), saved on POST; any other method is refused.
 GET_POST = require_http_methods(["GET", "HEAD", "POST"])
 
 PAGE_SIZE = 50
+UPCOMING_ON_HOME = 5  # a member's next activities on the home page
 
 
 @login_required
@@ -59,6 +63,13 @@ def home(request):
         )
     )
     recent_notices = Notice.objects.for_user(request.user)[:5]
+    upcoming = latest_score = None
+    now = timezone.now()
+    if viewer.own_member_ids:
+        upcoming = list(
+            duty_selectors.upcoming_for_members(viewer.own_member_ids, now)[:UPCOMING_ON_HOME]
+        )
+        latest_score = score_selectors.my_scores(viewer).first()
     convened = SectorGroup.objects.filter(pk__in=viewer.convened_group_ids).select_related(
         "term__body"
     )
@@ -71,6 +82,9 @@ def home(request):
             "recent_notices": recent_notices,
             "convened_groups": convened,
             "role": viewer.role_label(),
+            "upcoming": upcoming,
+            "latest_score": latest_score,
+            "now": now,
         },
     )
 

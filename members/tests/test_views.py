@@ -2,7 +2,9 @@ import datetime
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
+from duties.models import Activity, Participation
 from members.models import Member, Notice
 from members.services import notice_send
 from tests import factories as f
@@ -348,6 +350,68 @@ def test_accounts_page_query_count_does_not_grow(world, login):
     for _ in range(20):
         f.member_with_login(term=world.term, sector=world.sector)
     assert _queries_for(client, url) == before
+
+
+def test_a_members_home_lists_the_activities_they_are_going_to(world, login):
+    now = timezone.now()
+    week = datetime.timedelta(days=7)
+    going = f.ActivityFactory(term=world.term, theme="视察养老服务")
+    waiting = f.ActivityFactory(term=world.term, theme="调研职业教育", starts_at=now + 2 * week)
+    ongoing = f.ActivityFactory(
+        term=world.term, theme="云协商营商环境", starts_at=now - week, ends_at=now + week
+    )
+    past = f.ActivityFactory(term=world.term, theme="上月座谈", starts_at=now - 4 * week)
+    cancelled = f.ActivityFactory(
+        term=world.term, theme="取消的视察", status=Activity.Status.CANCELLED
+    )
+    withdrawn = f.ActivityFactory(term=world.term, theme="已退出的调研")
+    not_mine = f.ActivityFactory(term=world.term, theme="没有报名的活动")
+    S = Participation.Signup
+    for activity, signup in (
+        (going, S.CONFIRMED),
+        (waiting, S.WAITLISTED),
+        (ongoing, S.CONFIRMED),
+        (past, S.CONFIRMED),
+        (cancelled, S.CONFIRMED),
+        (withdrawn, S.WITHDRAWN),
+    ):
+        Participation.objects.create(activity=activity, member=world.member, signup=signup)
+    Participation.objects.create(activity=not_mine, member=world.colleague, signup=S.CONFIRMED)
+
+    html = login(world.member.person.user).get(reverse("home")).content.decode()
+
+    card = html[html.index('data-testid="my-duties"') :]
+    card = card[: card.index("</ul>")]
+    shown = [a.theme for a in (ongoing, going, waiting) if a.theme in card]
+    assert shown == ["云协商营商环境", "视察养老服务", "调研职业教育"]
+    assert [card.index(t) for t in shown] == sorted(card.index(t) for t in shown)  # soonest first
+    for hidden in (past, cancelled, withdrawn, not_mine):
+        assert hidden.theme not in html
+    assert "候补" in card and "进行中" in card
+    assert reverse("duties:activity", args=[going.pk]) in card
+    for quick in ("duties:menu", "duties:my_record", "duties:duty_new", "proposals:new"):
+        assert reverse(quick) in html
+
+
+def test_a_member_with_nothing_ahead_is_told_so_and_staff_see_no_such_card(world, login):
+    html = login(world.member.person.user).get(reverse("home")).content.decode()
+    assert "近期没有已报名的活动" in html
+
+    html = login(world.staff).get(reverse("home")).content.decode()
+    assert 'data-testid="my-duties"' not in html
+
+
+def test_a_members_home_costs_the_same_queries_however_many_activities(world, login):
+    client = login(world.member.person.user)
+    before = _queries_for(client, reverse("home"))
+    for _ in range(12):
+        activity = f.ActivityFactory(term=world.term)
+        Participation.objects.create(
+            activity=activity, member=world.member, signup=Participation.Signup.CONFIRMED
+        )
+    html = client.get(reverse("home")).content.decode()
+    assert html.count("/duties/") >= 5
+    assert _queries_for(client, reverse("home")) == before
 
 
 def test_home_query_count_does_not_grow(world, login):

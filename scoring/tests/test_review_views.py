@@ -433,6 +433,19 @@ def test_my_scores_list_the_latest_published_version_of_each_period(client, app,
     assert f"{YEAR} 年第 1 季度通报(第 2 版)" in html
 
 
+def test_the_members_home_shows_their_latest_published_score(client, app, quarter):
+    w = app.world
+    home = reverse("home")
+    assert _receipt(score_of(quarter, w.member)) not in _page(client, w.member.person.user, home)
+
+    published(app, quarter)
+
+    html = _page(client, w.member.person.user, home)
+    assert _receipt(score_of(quarter, w.member)) in html
+    assert f"{YEAR} 年第 2 季度通报" in html
+    assert f"{score_of(quarter, w.member).total} 分" in html
+
+
 def test_the_notice_of_a_published_period_opens_the_members_receipt(client, app, quarter):
     w = app.world
     period = published(app, quarter)

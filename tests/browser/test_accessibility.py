@@ -10,6 +10,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from duties.models import Participation
 from scoring import facts as ledger
 from scoring import services
 from scoring.models import ScorePeriod
@@ -43,6 +44,20 @@ def site(world, settings, tmp_path):
         starts_at=now + datetime.timedelta(days=5),
         ends_at=now + datetime.timedelta(days=5, hours=3),
         signup_deadline=now + datetime.timedelta(days=3),
+    )
+    # the home page's card of coming activities, with its badges: one under way
+    # that the member waits for a place at, one they are signed up for
+    ongoing = f.ActivityFactory(
+        term=world.term,
+        theme="优化营商环境网络议政",
+        starts_at=now - datetime.timedelta(days=2),
+        ends_at=now + datetime.timedelta(days=20),
+    )
+    Participation.objects.create(
+        activity=ongoing, member=world.member, signup=Participation.Signup.WAITLISTED
+    )
+    Participation.objects.create(
+        activity=upcoming, member=world.colleague, signup=Participation.Signup.CONFIRMED
     )
     load_haian(world, YEAR)
     ledger.facts_rebuild(body=world.body)
