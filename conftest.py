@@ -4,6 +4,7 @@ second body whose staff must see nothing of the first."""
 import os
 
 import pytest
+from django.core.cache import cache
 
 from members.models import BodyRole
 from tests import factories as f
@@ -11,6 +12,15 @@ from tests import factories as f
 # Playwright's sync API runs an event loop in the test thread; Django refuses ORM
 # calls there unless told the thread is ours.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def _cache_cleared():
+    """Every test starts with an empty cache: no login rate-limit counts left by
+    the tests before it (on a fast machine the browser tests' logins from
+    127.0.0.1 passed allauth's 30 a minute), no cached summary."""
+    cache.clear()
+    yield
 
 
 class World:

@@ -1,17 +1,8 @@
-import pytest
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.urls import reverse
 
 from members.accounts import set_password_path
 from members.models import Person
-
-
-@pytest.fixture(autouse=True)
-def _clear_rate_limits():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def test_member_logs_in_with_username(client, world):

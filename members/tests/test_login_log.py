@@ -3,19 +3,10 @@ never the password."""
 
 import logging
 
-import pytest
-from django.core.cache import cache
 from django.urls import reverse
 
 LOGIN = reverse("account_login")
 SECRET = "Qz-7!secret-never-logged-4412"
-
-
-@pytest.fixture(autouse=True)
-def _no_rate_limits_left_over():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def _security_records(caplog):
