@@ -184,7 +184,7 @@ def participations_for(members, year: int | None = None) -> QuerySet:
 
 def upcoming_for_members(member_ids, now: datetime.datetime) -> QuerySet:
     """The activities not yet over that the members are signed up for or
-    waiting for a place at, soonest first, with the activity and its kind."""
+    waiting for a place at, soonest first, with the activity."""
     return (
         Participation.objects.filter(
             member_id__in=member_ids,
@@ -192,7 +192,7 @@ def upcoming_for_members(member_ids, now: datetime.datetime) -> QuerySet:
             activity__ends_at__gte=now,
         )
         .exclude(activity__status__in=[Activity.Status.DRAFT, Activity.Status.CANCELLED])
-        .select_related("activity__kind")
+        .select_related("activity")
         .order_by("activity__starts_at", "activity_id", "id")
     )
 
