@@ -17,3 +17,21 @@ document.addEventListener("click", function (event) {
     window.print();
   }
 });
+// A table wider than the screen scrolls sideways in its frame (app.css); such a
+// frame takes the keyboard focus, so that it can be scrolled with the arrow
+// keys. A frame that fits is no tab stop.
+function scrollFramesFocusable() {
+  document.querySelectorAll(".table-responsive").forEach(function (frame) {
+    if (frame.scrollWidth > frame.clientWidth) {
+      frame.tabIndex = 0;
+    } else {
+      frame.removeAttribute("tabindex");
+    }
+  });
+}
+if (document.readyState === "loading") {
+  document.addEventListener("DOMContentLoaded", scrollFramesFocusable);
+} else {
+  scrollFramesFocusable();
+}
+window.addEventListener("resize", scrollFramesFocusable);

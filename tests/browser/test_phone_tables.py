@@ -1,6 +1,7 @@
 """Wide tables on a phone scroll sideways inside their frame instead of
 squeezing a column to one character a line (static/css/app.css): every cell
-keeps a few characters' width, a title or description column a readable one."""
+keeps a few characters' width, a title or description column a readable one,
+and a frame that scrolls takes the keyboard focus (static/js/app.js)."""
 
 import datetime
 
@@ -9,7 +10,7 @@ from django.utils import timezone
 
 from duties import self_reported
 from tests import factories as f
-from tests.browser.conftest import PHONE
+from tests.browser.conftest import DESKTOP, PHONE
 from tests.matrix.records import kind
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -26,6 +27,7 @@ WIDTHS = """() => {
     cells: cells.map((c) => c.getBoundingClientRect().width),
     texts: [...table.querySelectorAll(".cell-text")].map((c) => c.getBoundingClientRect().width),
     frame: table.parentElement.getBoundingClientRect().width,
+    frameTabIndex: table.parentElement.tabIndex,
     table: table.getBoundingClientRect().width,
     page: document.documentElement.scrollWidth,
   };
@@ -62,3 +64,15 @@ def test_a_wide_table_on_a_phone_scrolls_instead_of_squeezing(queue, login_as, l
     # the table is wider than the phone and scrolls in its frame; the page does not
     assert measured["table"] > measured["frame"]
     assert measured["page"] <= PHONE["width"]
+    # a frame that scrolls is a tab stop, so the keyboard can scroll it too
+    assert measured["frameTabIndex"] == 0
+
+
+def test_a_table_that_fits_is_no_tab_stop(queue, login_as, live_server):
+    page = login_as("staff", viewport=DESKTOP)
+
+    page.goto(live_server.url + "/duties/self-reported/review/")
+
+    frame = page.locator(".table-responsive").first
+    assert frame.evaluate("f => f.scrollWidth <= f.clientWidth")
+    assert frame.get_attribute("tabindex") is None
