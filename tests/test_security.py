@@ -74,6 +74,43 @@ def test_production_settings_refuse_a_short_secret_key():
     assert "SECRET_KEY must be set" in result.stderr
 
 
+def _rate_limits_under(**env) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings; "
+            "print(settings.ACCOUNT_RATE_LIMITS['login'], "
+            "settings.ACCOUNT_RATE_LIMITS['login_failed'])",
+        ],
+        cwd=ROOT,
+        env=_server_env(**env),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_the_per_address_login_limits_come_from_the_environment():
+    default = _rate_limits_under()
+    assert default.returncode == 0, default.stderr
+    assert default.stdout.split() == ["30/m/ip", "10/m/ip,5/5m/key"]
+
+    venue = _rate_limits_under(
+        LOGIN_POSTS_PER_ADDRESS_PER_MINUTE="500", FAILED_LOGINS_PER_ADDRESS_PER_MINUTE="60"
+    )
+    assert venue.returncode == 0, venue.stderr
+    # the per-account limit stays as it was
+    assert venue.stdout.split() == ["500/m/ip", "60/m/ip,5/5m/key"]
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "many"])
+def test_a_per_address_login_limit_that_is_not_a_positive_number_is_refused(value):
+    result = _rate_limits_under(LOGIN_POSTS_PER_ADDRESS_PER_MINUTE=value)
+    assert result.returncode != 0
+    assert "LOGIN_POSTS_PER_ADDRESS_PER_MINUTE" in result.stderr
+
+
 @pytest.fixture
 def production(settings, monkeypatch):
     """The test settings with every security setting of config/settings/production.py
