@@ -430,51 +430,14 @@ def _bench_member(term):
 
 
 def _bench_page(scale, label, client, url, n, baseline, note, *, key="") -> Row:
-    from django.db import connection, reset_queries
-    from django.test.utils import CaptureQueriesContext
+    """A page through the test client: as _bench_call, the request being the call."""
 
     def page():
         response = client.get(url)
         assert response.status_code == 200, (url, response.status_code)
         return response
 
-    sql, params = baseline
-    try:
-        cpu = []
-        page_ms = _median_ms(page, n, cpu)
-        reset_queries()  # DEBUG keeps only the last 9,000: a full log captures none
-        with CaptureQueriesContext(connection) as queries:
-            page()
-    except Exception as error:  # report, do not hide the other figures
-        return Row(
-            scale,
-            label,
-            f"failed: {type(error).__name__}: {error}"[:200],
-            note=note,
-            target=PAGE_TARGET,
-            met=False,
-            key=key or "page." + label,
-        )
-    fetched = []
-
-    def base():
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            fetched[:] = cursor.fetchall()
-
-    base_ms = _median_ms(base, n)
-    return Row(
-        scale,
-        f"{label} (中位数, {n} 次)",
-        f"{page_ms:.1f} ms (CPU {cpu[0]:.0f} ms), {len(queries)} 次查询",
-        f"{base_ms:.2f} ms (一条 SQL, {len(fetched)} 行)",
-        f"{page_ms / base_ms:.0f}×",
-        PAGE_TARGET,
-        page_met(page_ms),
-        note,
-        key=key or "page." + label,
-        queries=len(queries),
-    )
+    return _bench_call(scale, label, page, n, baseline, note, key=key or "page." + label)
 
 
 def _bench_call(scale, label, fn, n, baseline, note, *, key="") -> Row:
@@ -483,6 +446,7 @@ def _bench_call(scale, label, fn, n, baseline, note, *, key="") -> Row:
     from django.db import connection, reset_queries
     from django.test.utils import CaptureQueriesContext
 
+    key = key or "call." + label
     sql, params = baseline
     try:
         cpu = []
@@ -498,7 +462,7 @@ def _bench_call(scale, label, fn, n, baseline, note, *, key="") -> Row:
             note=note,
             target=PAGE_TARGET,
             met=False,
-            key=key or "page." + label,
+            key=key,
         )
     fetched = []
 
@@ -517,7 +481,7 @@ def _bench_call(scale, label, fn, n, baseline, note, *, key="") -> Row:
         PAGE_TARGET,
         page_met(call_ms),
         note,
-        key=key or "call." + label,
+        key=key,
         queries=len(queries),
     )
 

@@ -116,9 +116,10 @@ class NoticeAdmin(admin.ModelAdmin):
 
 
 class ReadOnlyTrailAdmin(admin.ModelAdmin):
-    """An audit trail: administrators read it, nobody adds, edits or deletes a
+    """Rows only the app writes (the audit trails; scoring's messages waiting
+    for the broker): administrators read them, nobody adds, edits or deletes a
     row (not even a superuser), and Django staff without the superuser flag
-    do not see it at all."""
+    do not see them at all."""
 
     date_hierarchy = "created_at"
     list_per_page = 100

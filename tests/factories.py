@@ -159,3 +159,21 @@ def office_user(*, body, role, username=None) -> "get_user_model()":
     user = UserFactory(username=username) if username else UserFactory()
     BodyRole.objects.create(user=user, body=body, role=role)
     return user
+
+
+def member_form_data(member, **extra) -> dict:
+    """The member edit form (members:edit) as posted unchanged, plus `extra`."""
+    person = member.person
+    data = {
+        "p-name": person.name,
+        "p-gender": person.gender,
+        "p-ethnicity": person.ethnicity,
+        "p-party": person.party,
+        "p-mobile": person.mobile,
+        "s-number": member.number,
+        "s-sector": member.sector_id,
+        "s-joined_on": member.joined_on.isoformat(),
+        "s-join_kind": member.join_kind,
+    }
+    data.update(extra)
+    return data

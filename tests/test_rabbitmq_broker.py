@@ -23,6 +23,7 @@ from scoring.tests.test_jobs_worker import (  # noqa: F401  (fixtures)
 )
 from summaries.models import ExportJob
 from summaries.tests.conftest import at, attend, past_activity
+from summaries.tests.test_export_jobs_worker import start_job
 from tests import factories as f
 
 RABBITMQ_URL = os.environ.get("LVZHI_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672//")
@@ -71,15 +72,7 @@ def test_an_export_job_runs_end_to_end_on_rabbitmq(transactional_db, world, work
     workers.start()
 
     # when staff start the attendance export as a job (sent to RabbitMQ on commit)
-    job_id = int(
-        workers.django(
-            "from django.contrib.auth import get_user_model\n"
-            "from summaries import jobs\nfrom summaries.exports import KINDS\n"
-            f"user = get_user_model().objects.get(pk={world.staff.pk})\n"
-            f"params = {{'body': {world.body.pk}, 'activity': {activity.pk}}}\n"
-            f"print(jobs.export_job_start(user=user, kind=KINDS['attendance'], params=params, total={ROWS}).pk)"
-        )
-    )
+    job_id = start_job(workers, world, activity, total=ROWS)
 
     # then the worker took it from RabbitMQ and finished it: one run, a whole file
     try:

@@ -22,6 +22,7 @@ from proposals.tests import factories as pf
 from proposals.tests import handling_factories as hf
 from reports.models import SocialInfoReport
 from scoring.models import AnnualDutyReport, Rulebook
+from tests import factories as f
 from tests.matrix import prepare
 from tests.matrix.records import PDF, kind
 
@@ -249,18 +250,7 @@ def test_the_photo_on_the_member_form(client, world, media, name, content, claim
     client.force_login(world.staff)
     response = client.post(
         reverse("members:edit", args=[member.pk]),
-        {
-            "p-name": person.name,
-            "p-gender": person.gender,
-            "p-ethnicity": person.ethnicity,
-            "p-party": person.party,
-            "p-mobile": person.mobile,
-            "s-number": member.number,
-            "s-sector": member.sector_id,
-            "s-joined_on": member.joined_on.isoformat(),
-            "s-join_kind": member.join_kind,
-            "p-photo": upload(name, content, claimed),
-        },
+        f.member_form_data(member, **{"p-photo": upload(name, content, claimed)}),
     )
     assert response.status_code == 200
     errors = response.context["person_form"].errors["photo"]
@@ -280,18 +270,9 @@ def test_a_photo_is_stored_under_a_random_name_with_its_real_type(client, world,
     # a real JPEG that the uploader named .png
     response = client.post(
         reverse("members:edit", args=[member.pk]),
-        {
-            "p-name": person.name,
-            "p-gender": person.gender,
-            "p-ethnicity": person.ethnicity,
-            "p-party": person.party,
-            "p-mobile": person.mobile,
-            "s-number": member.number,
-            "s-sector": member.sector_id,
-            "s-joined_on": member.joined_on.isoformat(),
-            "s-join_kind": member.join_kind,
-            "p-photo": upload("我的照片.png", image("JPEG"), "image/png"),
-        },
+        f.member_form_data(
+            member, **{"p-photo": upload("我的照片.png", image("JPEG"), "image/png")}
+        ),
     )
     assert response.status_code == 302
     stored = Person.objects.get(pk=person.pk).photo.name
@@ -348,9 +329,7 @@ def test_every_import_reader_refuses_what_is_not_a_workbook(content):
     ids=["roster", "history", "past-assessments", "sign-in-sheet"],
 )
 def test_every_import_page_refuses_a_renamed_program(client, world, url, data):
-    from tests.factories import ActivityFactory
-
-    world.activity = ActivityFactory(term=world.term)
+    world.activity = f.ActivityFactory(term=world.term)
     client.force_login(world.staff)
     response = client.post(url(world), {**data(world), "file": upload("名册.xlsx", EXE)})
     assert response.status_code == 200

@@ -234,23 +234,6 @@ def _png_bytes(size=(8, 8), fmt="PNG"):
     return buffer.getvalue()
 
 
-def _edit_payload(member, **extra):
-    person = member.person
-    data = {
-        "p-name": person.name,
-        "p-gender": person.gender,
-        "p-ethnicity": person.ethnicity,
-        "p-party": person.party,
-        "p-mobile": person.mobile,
-        "s-number": member.number,
-        "s-sector": member.sector_id,
-        "s-joined_on": member.joined_on.isoformat(),
-        "s-join_kind": member.join_kind,
-    }
-    data.update(extra)
-    return data
-
-
 def test_photo_is_uploaded_checked_by_content_and_served_only_to_those_who_may_see(
     world, login, settings, tmp_path
 ):
@@ -261,7 +244,7 @@ def test_photo_is_uploaded_checked_by_content_and_served_only_to_those_who_may_s
     photo = SimpleUploadedFile("photo.png", _png_bytes(), content_type="image/png")
     response = client.post(
         reverse("members:edit", args=[world.member.pk]),
-        _edit_payload(world.member, **{"p-photo": photo}),
+        f.member_form_data(world.member, **{"p-photo": photo}),
     )
     assert response.status_code == 302
     world.member.person.refresh_from_db()
@@ -284,7 +267,7 @@ def test_a_file_named_like_a_photo_but_not_an_image_is_refused(world, login, set
     fake = SimpleUploadedFile("photo.png", b"<script>alert(1)</script>", content_type="image/png")
     response = client.post(
         reverse("members:edit", args=[world.member.pk]),
-        _edit_payload(world.member, **{"p-photo": fake}),
+        f.member_form_data(world.member, **{"p-photo": fake}),
     )
     assert response.status_code == 200
     assert (
@@ -294,7 +277,7 @@ def test_a_file_named_like_a_photo_but_not_an_image_is_refused(world, login, set
     gif = SimpleUploadedFile("photo.gif", _png_bytes(fmt="GIF"), content_type="image/gif")
     response = client.post(
         reverse("members:edit", args=[world.member.pk]),
-        _edit_payload(world.member, **{"p-photo": gif}),
+        f.member_form_data(world.member, **{"p-photo": gif}),
     )
     assert "照片须为 JPEG 或 PNG 图片" in response.content.decode()
     world.member.person.refresh_from_db()

@@ -62,15 +62,16 @@ def activity(stack, transactional_db, world):  # noqa: F811
     return activity
 
 
-def start_job(workers, world, activity) -> int:
-    """What the export page does past the threshold: the job, sent once it commits."""
+def start_job(workers, world, activity, total=ROWS) -> int:
+    """What the export page does past the threshold: the attendance export of
+    `total` rows as a job, sent once it commits."""
     return int(
         workers.django(
             "from django.contrib.auth import get_user_model\n"
             "from summaries import jobs\nfrom summaries.exports import KINDS\n"
             f"user = get_user_model().objects.get(pk={world.staff.pk})\n"
             f"params = {{'body': {world.body.pk}, 'activity': {activity.pk}}}\n"
-            f"print(jobs.export_job_start(user=user, kind=KINDS['attendance'], params=params, total={ROWS}).pk)"
+            f"print(jobs.export_job_start(user=user, kind=KINDS['attendance'], params=params, total={total}).pk)"
         )
     )
 
